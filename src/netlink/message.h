@@ -74,6 +74,9 @@ Result<std::vector<RawAttr>> SplitAttrs(std::span<const uint8_t> buf);
 // For NLMSG_ERROR: the (positive) errno, 0 for an ACK. Errors: kInvalidArgument if truncated.
 Result<int> DecodeErrorCode(const RawMessage& m);
 
+// For NLMSG_ERROR with extended ack TLVs: the kernel's error text (NLMSGERR_ATTR_MSG), or "".
+std::string DecodeExtAckMessage(const RawMessage& m);
+
 // Decoders for RTM_NEW* messages (also used for dump replies). kInvalidArgument on malformed
 // payloads, kUnimplemented for an unsupported address family.
 Result<Link> DecodeLink(const RawMessage& m);
@@ -100,7 +103,8 @@ std::vector<uint8_t> EncodeRule(uint16_t msg_type, uint16_t flags, const Rule& r
 std::vector<uint8_t> EncodeDumpRules(uint8_t family);
 std::vector<uint8_t> EncodeNeighbor(uint16_t msg_type, uint16_t flags, const Neighbor& n);
 std::vector<uint8_t> EncodeDumpNeighbors(uint8_t family);
-// The message for one Op (with create/excl/replace flags as the op kind requires).
+// The message for one Op (with create/excl/replace flags as the op kind requires); empty when
+// !OpIsWellFormed(op).
 std::vector<uint8_t> EncodeOp(const Op& op);
 
 }  // namespace vpccni::netlink

@@ -57,6 +57,8 @@ class ScopedNetns {
  public:
   // kInternal/kPermissionDenied with sys_errno if setns() fails (the thread is then unchanged).
   static Result<ScopedNetns> Enter(const Netns& target);
+  // Same with a raw netns fd (not owned; only used during the call).
+  static Result<ScopedNetns> EnterFd(int netns_fd);
 
   ScopedNetns(ScopedNetns&& o) noexcept;
   ScopedNetns& operator=(ScopedNetns&&) = delete;

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "base/result.h"
@@ -18,6 +19,7 @@ namespace vpccni::netlink {
 // What came back for one request: errno (0 = ack / done) and any data messages (copied).
 struct Reply {
   int error = 0;
+  std::string error_text;                      // kernel extended-ack text, if any
   std::vector<std::vector<uint8_t>> messages;  // each a complete nlmsghdr message
 };
 

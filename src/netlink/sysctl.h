@@ -35,6 +35,19 @@ class ProcSysctl : public SysctlOps {
   std::string root_;
 };
 
+// ProcSysctl acting inside another netns: each call moves the calling thread into netns_fd and
+// back (ScopedNetns). The fd is borrowed and must outlive this object.
+class NetnsSysctl : public SysctlOps {
+ public:
+  explicit NetnsSysctl(int netns_fd) : netns_fd_(netns_fd) {}
+  Result<std::string> Read(std::string_view key) override;
+  Result<void> Write(std::string_view key, std::string_view value) override;
+
+ private:
+  int netns_fd_;
+  ProcSysctl proc_;
+};
+
 // One desired sysctl value. tolerate_missing: a missing key is not an error (e.g. IPv6 keys on a
 // kernel booted without IPv6).
 struct SysctlSetting {

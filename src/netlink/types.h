@@ -198,6 +198,9 @@ struct Op {
   bool operator==(const Op&) const = default;
 };
 
+// True when op.obj holds the type op.kind needs (LinkChange for kLinkSet, Address for kAddr*, ...).
+bool OpIsWellFormed(const Op& op);
+
 // Renders each op on its own line (for golden tests).
 std::string OpsToString(const std::vector<Op>& ops);
 
