@@ -7,7 +7,7 @@ namespace vpccni::vpcsim {
 namespace {
 
 Error Incomplete(std::string_view what) {
-  return Ec2Error("IncompleteSignature",
+  return QueryError("IncompleteSignature",
                   fmt::format("Authorization header is incomplete or malformed: {}", what));
 }
 

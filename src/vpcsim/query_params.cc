@@ -35,13 +35,13 @@ std::optional<int64_t> ParseIndex(std::string_view s) {
 }
 
 Error BadIndex(std::string_view key) {
-  return Ec2Error("InvalidParameterValue",
+  return QueryError("InvalidParameterValue",
                   fmt::format("The parameter '{}' has an invalid list index", key));
 }
 
 }  // namespace
 
-Error Ec2Error(std::string_view ec2_code, std::string message, ErrorCode code) {
+Error QueryError(std::string_view ec2_code, std::string message, ErrorCode code) {
   Error e = MakeErrorValue(code, std::move(message));
   e.reason = std::string(ec2_code);
   return e;
@@ -56,12 +56,12 @@ Result<std::string> FormDecode(std::string_view s) {
       out.push_back(' ');
     } else if (c == '%') {
       if (i + 2 >= s.size()) {
-        return Ec2Error("MalformedQueryString", "Truncated percent escape in the query string");
+        return QueryError("MalformedQueryString", "Truncated percent escape in the query string");
       }
       int hi = HexValue(s[i + 1]);
       int lo = HexValue(s[i + 2]);
       if (hi < 0 || lo < 0) {
-        return Ec2Error("MalformedQueryString", "Invalid percent escape in the query string");
+        return QueryError("MalformedQueryString", "Invalid percent escape in the query string");
       }
       out.push_back(static_cast<char>(hi * 16 + lo));
       i += 2;
@@ -91,7 +91,7 @@ std::string FormEncode(std::string_view s) {
 
 Result<QueryParams> QueryParams::Parse(std::string_view encoded) {
   if (encoded.size() > kMaxQueryBytes) {
-    return Ec2Error("MalformedQueryString", "The request is too large");
+    return QueryError("MalformedQueryString", "The request is too large");
   }
   std::map<std::string, std::string> values;
   size_t start = 0;
@@ -106,12 +106,12 @@ Result<QueryParams> QueryParams::Parse(std::string_view encoded) {
           eq == std::string_view::npos ? std::string_view() : part.substr(eq + 1);
       ASSIGN_OR_RETURN(std::string key, FormDecode(raw_key));
       if (key.empty()) {
-        return Ec2Error("MalformedQueryString", "A query parameter has an empty name");
+        return QueryError("MalformedQueryString", "A query parameter has an empty name");
       }
       ASSIGN_OR_RETURN(std::string value, FormDecode(raw_value));
       values[std::move(key)] = std::move(value);
       if (values.size() > kMaxQueryParams) {
-        return Ec2Error("MalformedQueryString", "The request has too many parameters");
+        return QueryError("MalformedQueryString", "The request has too many parameters");
       }
     }
     if (amp == std::string_view::npos) {
@@ -143,7 +143,7 @@ std::optional<std::string> QueryParams::Get(std::string_view key) const {
 Result<std::string> QueryParams::Require(std::string_view key) const {
   auto v = Get(key);
   if (!v.has_value() || v->empty()) {
-    return Ec2Error("MissingParameter",
+    return QueryError("MissingParameter",
                     fmt::format("The request must contain the parameter {}", key));
   }
   return *v;
@@ -159,11 +159,11 @@ Result<std::optional<int64_t>> QueryParams::GetInt(std::string_view key, int64_t
   const std::string& s = *v;
   auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
   if (s.empty() || ec != std::errc() || ptr != s.data() + s.size()) {
-    return Ec2Error("InvalidParameterValue",
+    return QueryError("InvalidParameterValue",
                     fmt::format("Invalid value '{}' for {}: not an integer", s, key));
   }
   if (n < min || n > max) {
-    return Ec2Error("InvalidParameterValue",
+    return QueryError("InvalidParameterValue",
                     fmt::format("Invalid value '{}' for {}: must be between {} and {}", s, key,
                                 min, max));
   }
@@ -188,7 +188,7 @@ Result<std::optional<bool>> QueryParams::GetBool(std::string_view key) const {
   if (lower == "false") {
     return std::optional<bool>(false);
   }
-  return Ec2Error("InvalidParameterValue",
+  return QueryError("InvalidParameterValue",
                   fmt::format("Invalid value '{}' for {}: expected true or false", *v, key));
 }
 
@@ -255,7 +255,7 @@ Result<std::vector<QueryFilter>> QueryParams::GetFilters() const {
     QueryFilter f;
     auto name = m.Get("Name");
     if (!name.has_value() || name->empty()) {
-      return Ec2Error("MissingParameter", "The request must contain the parameter Filter.N.Name");
+      return QueryError("MissingParameter", "The request must contain the parameter Filter.N.Name");
     }
     f.name = *name;
     ASSIGN_OR_RETURN(f.values, m.GetList("Value"));
@@ -270,7 +270,7 @@ Result<std::vector<QueryTag>> QueryParams::GetTags(std::string_view prefix) cons
   for (const auto& m : members) {
     auto key = m.Get("Key");
     if (!key.has_value()) {
-      return Ec2Error("MissingParameter",
+      return QueryError("MissingParameter",
                       fmt::format("The request must contain the parameter {}.N.Key", prefix));
     }
     out.push_back(QueryTag{*key, m.Get("Value").value_or("")});

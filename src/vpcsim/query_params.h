@@ -19,7 +19,7 @@
 namespace vpccni::vpcsim {
 
 // Builds an Error carrying an EC2 error code in `reason` (code kInvalidArgument unless given).
-Error Ec2Error(std::string_view ec2_code, std::string message,
+Error QueryError(std::string_view ec2_code, std::string message,
                ErrorCode code = ErrorCode::kInvalidArgument);
 
 // Limits that keep hostile requests cheap.

@@ -128,7 +128,7 @@ TEST(QueryXmlTest, StatusTable) {
   EXPECT_EQ(HttpStatusForEc2Code("RequestLimitExceeded"), 503);
   EXPECT_EQ(HttpStatusForEc2Code("InternalError"), 500);
   EXPECT_EQ(HttpStatusForEc2Code("InvalidNetworkInterfaceID.NotFound"), 400);
-  Error e = Ec2Error("InsufficientCidrBlocks", "no block");
+  Error e = QueryError("InsufficientCidrBlocks", "no block");
   WireError w = ToWireError(e);
   EXPECT_EQ(w.code, "InsufficientCidrBlocks");
   EXPECT_EQ(w.http_status, 400);

@@ -1,5 +1,7 @@
 #include "vpcsim/query_xml.h"
 
+#include <time.h>
+
 #include <fmt/format.h>
 
 namespace vpccni::vpcsim {
@@ -174,6 +176,16 @@ std::string RenderErrorXml(std::string_view code, std::string_view message,
   out += XmlEscape(request_id);
   out += "</RequestID></Response>";
   return out;
+}
+
+std::string FormatEc2Time(WallTime t) {
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+  time_t secs = static_cast<time_t>(ms / 1000);
+  struct tm tm_utc {};
+  gmtime_r(&secs, &tm_utc);
+  return fmt::format("{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}.{:03d}Z", tm_utc.tm_year + 1900,
+                     tm_utc.tm_mon + 1, tm_utc.tm_mday, tm_utc.tm_hour, tm_utc.tm_min,
+                     tm_utc.tm_sec, static_cast<int>(ms % 1000));
 }
 
 }  // namespace vpccni::vpcsim

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/clock.h"
 #include "base/result.h"
 
 namespace vpccni::vpcsim {
@@ -79,5 +80,8 @@ int HttpStatusForEc2Code(std::string_view code);
 // <RequestID>…</RequestID></Response>`.
 std::string RenderErrorXml(std::string_view code, std::string_view message,
                            std::string_view request_id);
+
+// ISO 8601 UTC with milliseconds, as EC2 renders timestamps: "2026-11-26T05:54:09.000Z".
+std::string FormatEc2Time(WallTime t);
 
 }  // namespace vpccni::vpcsim
