@@ -1,0 +1,234 @@
+#include "ipam/checkpoint.h"
+
+#include <algorithm>
+#include <limits>
+
+#include <nlohmann/json.hpp>
+
+namespace vpccni::ipam {
+
+namespace {
+
+using nlohmann::json;
+
+std::string AddressKey(const net::IpAddress& a) { return a.IsV4() ? "ipv4" : "ipv6"; }
+
+Error Loss(std::string message) { return MakeErrorValue(ErrorCode::kDataLoss, std::move(message)); }
+
+Result<std::string> StringMember(const json& obj, const char* name, const std::string& where,
+                                 bool required) {
+  auto it = obj.find(name);
+  if (it == obj.end() || it->is_null()) {
+    if (required) {
+      return Loss(fmt::format("checkpoint: {}.{}: missing", where, name));
+    }
+    return std::string();
+  }
+  if (!it->is_string()) {
+    return Loss(fmt::format("checkpoint: {}.{}: not a string", where, name));
+  }
+  return it->get<std::string>();
+}
+
+Result<int64_t> IntMember(const json& obj, const char* name, const std::string& where,
+                          bool required) {
+  auto it = obj.find(name);
+  if (it == obj.end() || it->is_null()) {
+    if (required) {
+      return Loss(fmt::format("checkpoint: {}.{}: missing", where, name));
+    }
+    return int64_t{0};
+  }
+  if (it->is_number_unsigned()) {
+    auto v = it->get<uint64_t>();
+    if (v > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+      return Loss(fmt::format("checkpoint: {}.{}: out of range", where, name));
+    }
+    return static_cast<int64_t>(v);
+  }
+  if (!it->is_number_integer()) {
+    return Loss(fmt::format("checkpoint: {}.{}: not an integer", where, name));
+  }
+  return it->get<int64_t>();
+}
+
+// The "ipv4" or "ipv6" member of an entry (exactly one).
+Result<net::IpAddress> AddressMember(const json& obj, const std::string& where) {
+  ASSIGN_OR_RETURN(std::string v4, StringMember(obj, "ipv4", where, false));
+  ASSIGN_OR_RETURN(std::string v6, StringMember(obj, "ipv6", where, false));
+  if (v4.empty() == v6.empty()) {
+    return Loss(fmt::format("checkpoint: {}: needs exactly one of ipv4 and ipv6", where));
+  }
+  if (!v4.empty()) {
+    auto a = net::Ipv4Address::Parse(v4);
+    if (!a) {
+      return Loss(fmt::format("checkpoint: {}.ipv4: '{}' is not an IPv4 address", where, v4));
+    }
+    return net::IpAddress(*a);
+  }
+  auto a = net::Ipv6Address::Parse(v6);
+  if (!a) {
+    return Loss(fmt::format("checkpoint: {}.ipv6: '{}' is not an IPv6 address", where, v6));
+  }
+  return net::IpAddress(*a);
+}
+
+Result<CheckpointAllocation> DecodeAllocation(const json& e, const std::string& where) {
+  if (!e.is_object()) {
+    return Loss(fmt::format("checkpoint: {}: not an object", where));
+  }
+  CheckpointAllocation a;
+  ASSIGN_OR_RETURN(a.key.network_name, StringMember(e, "networkName", where, true));
+  ASSIGN_OR_RETURN(a.key.container_id, StringMember(e, "containerID", where, true));
+  ASSIGN_OR_RETURN(a.key.if_name, StringMember(e, "ifName", where, true));
+  if (a.key.container_id.empty()) {
+    return Loss(fmt::format("checkpoint: {}.containerID: empty", where));
+  }
+  ASSIGN_OR_RETURN(a.address, AddressMember(e, where));
+  ASSIGN_OR_RETURN(int64_t ts, IntMember(e, "allocationTimestamp", where, false));
+  a.allocated_at = FromUnixNanos(ts);
+  auto md = e.find("metadata");
+  if (md != e.end() && !md->is_null()) {
+    const std::string mwhere = where + ".metadata";
+    if (!md->is_object()) {
+      return Loss(fmt::format("checkpoint: {}: not an object", mwhere));
+    }
+    ASSIGN_OR_RETURN(a.metadata.k8s_namespace,
+                     StringMember(*md, "k8sPodNamespace", mwhere, false));
+    ASSIGN_OR_RETURN(a.metadata.k8s_name, StringMember(*md, "k8sPodName", mwhere, false));
+    ASSIGN_OR_RETURN(int64_t count, IntMember(*md, "interfacesCount", mwhere, false));
+    if (count < 0 || count > 1024) {
+      return Loss(fmt::format("checkpoint: {}.interfacesCount: {} out of range", mwhere, count));
+    }
+    a.metadata.interfaces_count = static_cast<int>(count);
+  }
+  return a;
+}
+
+}  // namespace
+
+std::string EncodeCheckpoint(const Checkpoint& checkpoint) {
+  std::vector<CheckpointAllocation> allocs = checkpoint.allocations;
+  std::sort(allocs.begin(), allocs.end(),
+            [](const auto& a, const auto& b) { return a.address < b.address; });
+  std::vector<CheckpointCooldown> cools = checkpoint.cooldowns;
+  std::sort(cools.begin(), cools.end(),
+            [](const auto& a, const auto& b) { return a.address < b.address; });
+  json doc = json::object();
+  doc["version"] = std::string(kCheckpointVersion);
+  json arr = json::array();
+  for (const auto& a : allocs) {
+    json e = json::object();
+    e["networkName"] = a.key.network_name;
+    e["containerID"] = a.key.container_id;
+    e["ifName"] = a.key.if_name;
+    e[AddressKey(a.address)] = a.address.ToString();
+    e["allocationTimestamp"] = ToUnixNanos(a.allocated_at);
+    json md = json::object();
+    if (!a.metadata.k8s_namespace.empty()) {
+      md["k8sPodNamespace"] = a.metadata.k8s_namespace;
+    }
+    if (!a.metadata.k8s_name.empty()) {
+      md["k8sPodName"] = a.metadata.k8s_name;
+    }
+    if (a.metadata.interfaces_count != 0) {
+      md["interfacesCount"] = a.metadata.interfaces_count;
+    }
+    e["metadata"] = md;
+    arr.push_back(std::move(e));
+  }
+  doc["allocations"] = std::move(arr);
+  json cd = json::array();
+  for (const auto& c : cools) {
+    json e = json::object();
+    e[AddressKey(c.address)] = c.address.ToString();
+    e["cooldownUntil"] = ToUnixNanos(c.until);
+    cd.push_back(std::move(e));
+  }
+  doc["cooldowns"] = std::move(cd);
+  return doc.dump();
+}
+
+Result<Checkpoint> DecodeCheckpoint(std::string_view text) {
+  if (text.empty()) {
+    return Loss("checkpoint: empty input (truncated file?)");
+  }
+  json doc = json::parse(text.begin(), text.end(), nullptr, false);
+  if (doc.is_discarded()) {
+    return Loss("checkpoint: not a complete JSON document (truncated or corrupt)");
+  }
+  if (!doc.is_object()) {
+    return Loss("checkpoint: top level is not an object");
+  }
+  Checkpoint cp;
+  ASSIGN_OR_RETURN(cp.version, StringMember(doc, "version", "<root>", true));
+  const bool v2 = cp.version == kCheckpointVersion;
+  if (!v2 && cp.version != kUpstreamCheckpointVersion) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "checkpoint: unsupported version '{}' (want '{}' or '{}')", cp.version,
+                     kCheckpointVersion, kUpstreamCheckpointVersion);
+  }
+  auto allocs = doc.find("allocations");
+  if (allocs != doc.end() && !allocs->is_null()) {
+    if (!allocs->is_array()) {
+      return Loss("checkpoint: allocations: not an array");
+    }
+    cp.allocations.reserve(allocs->size());
+    for (size_t i = 0; i < allocs->size(); ++i) {
+      ASSIGN_OR_RETURN(auto a, DecodeAllocation((*allocs)[i], fmt::format("allocations[{}]", i)));
+      cp.allocations.push_back(std::move(a));
+    }
+  } else if (v2) {
+    return Loss("checkpoint: allocations: missing");
+  }
+  if (v2) {
+    auto cools = doc.find("cooldowns");
+    if (cools == doc.end() || !cools->is_array()) {
+      return Loss("checkpoint: cooldowns: missing or not an array");
+    }
+    for (size_t i = 0; i < cools->size(); ++i) {
+      const json& e = (*cools)[i];
+      const std::string where = fmt::format("cooldowns[{}]", i);
+      if (!e.is_object()) {
+        return Loss(fmt::format("checkpoint: {}: not an object", where));
+      }
+      CheckpointCooldown c;
+      ASSIGN_OR_RETURN(c.address, AddressMember(e, where));
+      ASSIGN_OR_RETURN(int64_t until, IntMember(e, "cooldownUntil", where, true));
+      c.until = FromUnixNanos(until);
+      cp.cooldowns.push_back(c);
+    }
+  }
+  return cp;
+}
+
+Checkpoint SnapshotDatastore(const Datastore& datastore, WallTime now) {
+  Checkpoint cp;
+  for (const auto& a : datastore.Assignments()) {
+    cp.allocations.push_back({a.key, a.address, a.assigned_at, a.metadata});
+  }
+  for (const auto& c : datastore.Cooldowns(now)) {
+    cp.cooldowns.push_back({c.address, c.until});
+  }
+  return cp;
+}
+
+RestoreReport RestoreDatastore(const Checkpoint& checkpoint, Datastore& datastore) {
+  RestoreReport report;
+  for (const auto& a : checkpoint.allocations) {
+    auto r = datastore.AssignAddress(a.key, a.metadata, a.address, a.allocated_at);
+    if (r) {
+      ++report.restored;
+    } else {
+      report.dropped.push_back(a);
+    }
+  }
+  for (const auto& c : checkpoint.cooldowns) {
+    if (datastore.RestoreCooldown(c.address, c.until)) {
+      ++report.cooldowns_restored;
+    }
+  }
+  return report;
+}
+
+}  // namespace vpccni::ipam
