@@ -207,8 +207,8 @@ class VpcModel {
   Result<void> DetachNetworkInterface(const DetachNetworkInterfaceRequest& req, WallTime now);
   // DeleteNetworkInterface: InvalidNetworkInterface.InUse unless `available`.
   Result<void> DeleteNetworkInterface(const DeleteNetworkInterfaceRequest& req, WallTime now);
-  // ModifyNetworkInterfaceAttribute: exactly one attribute; InvalidSecurityGroupID.NotFound,
-  // InvalidAttachmentID.NotFound, MissingParameter.
+  // ModifyNetworkInterfaceAttribute: at least one attribute (MissingParameter otherwise);
+  // InvalidSecurityGroupID.NotFound, InvalidAttachmentID.NotFound.
   Result<void> ModifyNetworkInterfaceAttribute(const ModifyNetworkInterfaceAttributeRequest& req,
                                                WallTime now);
   // DescribeNetworkInterfaces: InvalidNetworkInterfaceID.* for listed IDs, InvalidParameterValue
@@ -343,6 +343,17 @@ class VpcModel {
   struct State;  // defined in model_internal.h
 
  private:
+  // Runs one API action: advances time, counts the call, applies throttling and faults, runs
+  // `body`, counts errors and records IMDS views of instances the action touched. Defined in
+  // model_internal.h.
+  template <typename R, typename F>
+  Result<R> RunAction(std::string_view action, WallTime now, bool filtered_or_paginated,
+                      F&& body);
+  // Throttling + fault injection for one call; the error to answer with, if any.
+  Result<void> Admit(std::string_view action, WallTime now, bool filtered_or_paginated);
+  // Records the current IMDS view of every dirty instance at time `at`.
+  void FlushImds(WallTime at);
+
   Options options_;
   std::unique_ptr<State> state_;  // never null
   std::vector<FaultRule> faults_;
