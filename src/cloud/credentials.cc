@@ -176,7 +176,8 @@ Result<AwsCredentials> ParseCredentialsJson(std::string_view body, std::string p
   if (c.access_key_id.empty() || c.secret_access_key.empty()) {
     return BadReply(provider, "AccessKeyId or SecretAccessKey missing");
   }
-  if (std::string exp = str("Expiration"); !exp.empty()) {
+  if (j.contains("Expiration")) {
+    std::string exp = str("Expiration");
     Result<WallTime> t = ParseRfc3339(exp);
     if (!t.has_value()) {
       return BadReply(provider, "Expiration is not an RFC 3339 time");
