@@ -337,6 +337,32 @@ nlohmann::json Config::NetworkUtilsEnvSettings() const {
   return j;
 }
 
+Result<Duration> ParseDuration(std::string_view text) {
+  std::string_view t = strings::Trim(text);
+  size_t digits = 0;
+  while (digits < t.size() && t[digits] >= '0' && t[digits] <= '9') {
+    ++digits;
+  }
+  auto n = strings::ParseInt(t.substr(0, digits));
+  if (digits == 0 || !n) {
+    return MakeError(ErrorCode::kInvalidArgument, "invalid duration '{}'", text);
+  }
+  std::string_view unit = t.substr(digits);
+  if (unit == "ms") {
+    return std::chrono::milliseconds(*n);
+  }
+  if (unit == "s" || unit.empty()) {
+    return std::chrono::seconds(*n);
+  }
+  if (unit == "m") {
+    return std::chrono::minutes(*n);
+  }
+  if (unit == "h") {
+    return std::chrono::hours(*n);
+  }
+  return MakeError(ErrorCode::kInvalidArgument, "invalid duration '{}' (use ms, s, m or h)", text);
+}
+
 EnvMap EnvFromEnviron(char** environ_ptr) {
   EnvMap env;
   for (char** e = environ_ptr; e != nullptr && *e != nullptr; ++e) {

@@ -18,6 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/clock.h"
 #include "base/log.h"
 #include "base/result.h"
 #include "net/ip.h"
@@ -106,6 +107,10 @@ struct Config {
 // ENABLE_IPv6, IPv6 without ENABLE_PREFIX_DELEGATION, IPv6 with custom networking, and
 // ENABLE_PREFIX_DELEGATION with WARM_PREFIX_TARGET=0 and no IP targets.
 Result<Config> ParseConfig(const EnvMap& env);
+
+// Parses a duration flag: "<n>ms", "<n>s", "<n>m", "<n>h" (n a non-negative integer) or a bare
+// number of seconds. kInvalidArgument naming the text otherwise.
+Result<Duration> ParseDuration(std::string_view text);
 
 // Reads the process environment into an EnvMap (the only effectful helper here).
 EnvMap EnvFromEnviron(char** environ_ptr);

@@ -159,5 +159,19 @@ TEST(ConfigTest, EnvSettingsRendering) {
   EXPECT_EQ(nu["AWS_VPC_K8S_CNI_EXTERNALSNAT"], false);
 }
 
+TEST(DurationTest, Parse) {
+  ASSERT_OK_AND_ASSIGN(Duration a, ParseDuration("200ms"));
+  EXPECT_EQ(a, std::chrono::milliseconds(200));
+  ASSERT_OK_AND_ASSIGN(Duration b, ParseDuration("5s"));
+  EXPECT_EQ(b, std::chrono::seconds(5));
+  ASSERT_OK_AND_ASSIGN(Duration c, ParseDuration("2m"));
+  EXPECT_EQ(c, std::chrono::minutes(2));
+  ASSERT_OK_AND_ASSIGN(Duration d, ParseDuration("7"));
+  EXPECT_EQ(d, std::chrono::seconds(7));
+  EXPECT_ERROR_CODE(ParseDuration("fast"), ErrorCode::kInvalidArgument);
+  EXPECT_ERROR_CODE(ParseDuration("5 days"), ErrorCode::kInvalidArgument);
+  EXPECT_ERROR_CODE(ParseDuration("-1s"), ErrorCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace vpccni::ipamd
