@@ -6,3 +6,10 @@ vpccni_library(NAME vpcsim_model
        ${CMAKE_CURRENT_SOURCE_DIR}/model_instances.cc ${CMAKE_CURRENT_SOURCE_DIR}/model_imds.cc
        ${CMAKE_CURRENT_SOURCE_DIR}/model_json.cc
   DEPS vpccni::base vpccni::net vpccni::instance_limits nlohmann_json::nlohmann_json)
+vpccni_test(NAME vpcsim_model_test
+  SRCS ${CMAKE_CURRENT_SOURCE_DIR}/model_test.cc ${CMAKE_CURRENT_SOURCE_DIR}/model_addresses_test.cc
+       ${CMAKE_CURRENT_SOURCE_DIR}/model_property_test.cc
+  DEPS vpccni::vpcsim_model vpccni::testing
+  LABELS unit)
+vpccni_fuzz(NAME vpcsim_model SRCS ${CMAKE_CURRENT_SOURCE_DIR}/model_fuzz.cc
+  DEPS vpccni::vpcsim_model)
