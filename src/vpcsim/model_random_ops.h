@@ -158,9 +158,15 @@ inline OpOutcome RunRandomOp(VpcModel& m, const World& w, OpSource& src, WallTim
     case 1: {
       if (instances.empty()) return OpOutcome{"none", true, true, ""};
       AttachNetworkInterfaceRequest r;
-      r.network_interface_id = pick_eni();
+      std::vector<std::string> available;
+      for (const auto& id : enis) {
+        auto e = m.GetNetworkInterface(id);
+        if (e && e->status == "available") available.push_back(id);
+      }
+      r.network_interface_id =
+          !available.empty() && src.Chance(70) ? Pick(src, available) : pick_eni();
       r.instance_id = Pick(src, instances);
-      r.device_index = static_cast<int>(src.Uniform(5));
+      r.device_index = src.Chance(10) ? 0 : 1 + static_cast<int>(src.Uniform(4));
       if (src.Chance(10)) r.network_card_index = static_cast<int>(src.Uniform(2));
       return Outcome("AttachNetworkInterface", m.AttachNetworkInterface(r, now));
     }
