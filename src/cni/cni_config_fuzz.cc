@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "cni/config.h"
+#include "cni/egress_config.h"
 #include "cni/spec.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -12,6 +13,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view in(reinterpret_cast<const char*>(data), size);
   for (Command c : {Command::kAdd, Command::kDel, Command::kVersion, Command::kGc}) {
     (void)ParseNetConf(in, c);
+    (void)ParseEgressConf(in, c);
   }
   if (auto r = ParseResult(in); r.has_value()) {
     auto again = ParseResult(EncodeResult(*r, "1.1.0"));
