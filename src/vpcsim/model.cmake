@@ -13,3 +13,14 @@ vpccni_test(NAME vpcsim_model_test
   LABELS unit)
 vpccni_fuzz(NAME vpcsim_model SRCS ${CMAKE_CURRENT_SOURCE_DIR}/model_fuzz.cc
   DEPS vpccni::vpcsim_model)
+
+# In-process Ec2Api over the model (the fake EC2 for ipam/ipamd tests and vpcctl warm-pool).
+if(TARGET vpccni_cloud_api)
+  vpccni_library(NAME vpcsim_ec2api
+    SRCS ${CMAKE_CURRENT_SOURCE_DIR}/model_ec2_api.cc
+    DEPS vpccni::vpcsim_model vpccni::cloud_api Threads::Threads)
+  vpccni_test(NAME vpcsim_ec2api_test
+    SRCS ${CMAKE_CURRENT_SOURCE_DIR}/model_ec2_api_test.cc
+    DEPS vpccni::vpcsim_ec2api vpccni::testing
+    LABELS unit)
+endif()
