@@ -348,36 +348,26 @@ Result<std::vector<Neighbor>> FakeNetlink::ListNeighbors(uint8_t family, int ind
   return out;
 }
 
-Result<void> FakeNetlink::Apply(const std::vector<Op>& ops) {
+Result<std::vector<int>> FakeNetlink::ApplyBatch(const std::vector<Op>& ops) {
   std::lock_guard<std::recursive_mutex> lock(kernel_.mutex());
   ++kernel_.round_trips_;
-  std::optional<Error> first;
   for (const auto& op : ops) {
     if (!OpIsWellFormed(op)) {
       return MakeError(ErrorCode::kInvalidArgument, "malformed op {}", op.ToString());
     }
-    int err = 0;
+  }
+  std::vector<int> errs;
+  errs.reserve(ops.size());
+  for (const auto& op : ops) {
     if (kernel_.fail_next_ &&
         (!kernel_.fail_next_->first || *kernel_.fail_next_->first == op.kind)) {
-      err = kernel_.fail_next_->second;
+      errs.push_back(kernel_.fail_next_->second);
       kernel_.fail_next_.reset();
     } else {
-      err = ApplyOne(op);
-    }
-    if (err == 0 || (err == EEXIST && op.tolerate_exists) ||
-        (IsMissingErrno(err) && op.tolerate_missing)) {
-      continue;
-    }
-    if (!first) {
-      Error e = ErrnoToError(err, std::strerror(err));  // NOLINT(concurrency-mt-unsafe)
-      e.AddContext(op.ToString());
-      first = std::move(e);
+      errs.push_back(ApplyOne(op));
     }
   }
-  if (first) {
-    return *first;
-  }
-  return Ok();
+  return errs;
 }
 
 int FakeNetlink::ApplyOne(const Op& op) {

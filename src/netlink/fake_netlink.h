@@ -42,10 +42,10 @@ class FakeKernel {
   void RemoveNamespace(int id);
   std::recursive_mutex& mutex() { return mu_; }
 
-  // Makes the next matching Apply() op of this kind fail with errno (once). kind == nullopt
+  // Makes the next matching ApplyBatch() op of this kind fail with errno (once). kind == nullopt
   // matches any op.
   void FailNextOp(std::optional<OpKind> kind, int err);
-  // Counts Apply() batches and List*/Get* calls ("round trips").
+  // Counts ApplyBatch() batches and List*/Get* calls ("round trips").
   int round_trips() const { return round_trips_; }
 
  private:
@@ -72,7 +72,7 @@ class FakeNetlink : public NetlinkOps {
   Result<std::vector<Route>> ListRoutes(uint8_t family, uint32_t table) override;
   Result<std::vector<Rule>> ListRules(uint8_t family) override;
   Result<std::vector<Neighbor>> ListNeighbors(uint8_t family, int index) override;
-  Result<void> Apply(const std::vector<Op>& ops) override;
+  Result<std::vector<int>> ApplyBatch(const std::vector<Op>& ops) override;
 
  private:
   // Applies one op; returns 0 or a positive errno.

@@ -59,7 +59,7 @@ TEST(MessageGolden, RouteReplaceHostScopeLink) {
   auto bytes = EncodeRoute(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, r);
   EXPECT_EQ(Hex(bytes),
             "34000000180000050000000000000000"  // len 52, RTM_NEWROUTE, CREATE|REPLACE
-            "02200000fe04fd0100000000"          // rtmsg: inet /32 table main static link unicast
+            "02200000fe03fd0100000000"          // rtmsg: inet /32 table main boot link unicast
             "08000f00fe000000"                  // RTA_TABLE 254
             "080001000a000005"                  // RTA_DST
             "0800040007000000");                // RTA_OIF 7

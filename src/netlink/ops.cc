@@ -1,6 +1,28 @@
 #include "netlink/ops.h"
 
+#include <cerrno>
+
+#include <cstring>
+
+#include "netlink/socket.h"
+
 namespace vpccni::netlink {
+
+Result<void> NetlinkOps::Apply(const std::vector<Op>& ops) {
+  ASSIGN_OR_RETURN(auto errs, ApplyBatch(ops));
+  for (size_t i = 0; i < ops.size() && i < errs.size(); ++i) {
+    int err = errs[i];
+    const Op& op = ops[i];
+    if (err == 0 || (err == EEXIST && op.tolerate_exists) ||
+        (IsMissingErrno(err) && op.tolerate_missing)) {
+      continue;
+    }
+    Error e = ErrnoToError(err, std::strerror(err));  // NOLINT(concurrency-mt-unsafe)
+    e.AddContext(op.ToString());
+    return e;
+  }
+  return Ok();
+}
 
 Result<void> NetlinkOps::ApplyStrict(Op op) {
   op.tolerate_exists = false;

@@ -41,9 +41,13 @@ class NetlinkOps {
   virtual Result<std::vector<Neighbor>> ListNeighbors(uint8_t family, int index) = 0;
 
   // Executes ops in order, as one batch where the mechanism allows (one kernel round trip for
-  // RtnlOps). Every op is attempted; returns the first failure that the op does not tolerate,
-  // with the op's text in the error context. kInvalidArgument for a malformed op.
-  virtual Result<void> Apply(const std::vector<Op>& ops) = 0;
+  // RtnlOps), and returns the errno of each op (0 = success), ignoring the tolerate flags.
+  // Errors only for transport failures, or kInvalidArgument for a malformed op (nothing sent).
+  virtual Result<std::vector<int>> ApplyBatch(const std::vector<Op>& ops) = 0;
+
+  // ApplyBatch(), then the first failure that its op does not tolerate becomes the error
+  // (ErrnoToError codes, the op's text in the context).
+  Result<void> Apply(const std::vector<Op>& ops);
 
   // Convenience wrappers over Apply() with a single op (non-virtual). The Add* forms fail with
   // kAlreadyExists when the object exists; Delete* fail with kNotFound when it is absent.

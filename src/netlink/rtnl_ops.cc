@@ -12,6 +12,9 @@ namespace {
 
 // Batches larger than this are split (the kernel bounds one sendmsg by the socket's sndbuf).
 constexpr size_t kMaxBatchBytes = 32 * 1024;
+// ...and so are batches with many requests: every ack costs receive-buffer space (an skb each),
+// and a full buffer drops acks (ENOBUFS).
+constexpr size_t kMaxBatchMessages = 128;
 
 std::vector<uint8_t> WithEcho(std::vector<uint8_t> msg) {
   nlmsghdr h{};
@@ -203,40 +206,40 @@ Result<std::vector<Neighbor>> RtnlOps::ListNeighbors(uint8_t family, int index) 
   return out;
 }
 
-Result<void> RtnlOps::Apply(const std::vector<Op>& ops) {
+Result<std::vector<int>> RtnlOps::ApplyBatch(const std::vector<Op>& ops) {
+  std::vector<int> errs;
+  errs.reserve(ops.size());
+  last_error_text_.clear();
+  std::vector<std::vector<uint8_t>> encoded;
+  encoded.reserve(ops.size());
+  for (const auto& op : ops) {
+    auto msg = EncodeOp(op);
+    if (msg.empty()) {
+      return MakeError(ErrorCode::kInvalidArgument, "malformed op {}", op.ToString());
+    }
+    encoded.push_back(std::move(msg));
+  }
   size_t start = 0;
-  while (start < ops.size()) {
+  while (start < encoded.size()) {
     std::vector<std::vector<uint8_t>> reqs;
     size_t bytes = 0;
     size_t end = start;
-    while (end < ops.size() && (reqs.empty() || bytes < kMaxBatchBytes)) {
-      auto msg = EncodeOp(ops[end]);
-      if (msg.empty()) {
-        return MakeError(ErrorCode::kInvalidArgument, "malformed op {}", ops[end].ToString());
-      }
-      bytes += msg.size();
-      reqs.push_back(std::move(msg));
+    while (end < encoded.size() &&
+           (reqs.empty() || (bytes < kMaxBatchBytes && reqs.size() < kMaxBatchMessages))) {
+      bytes += encoded[end].size();
+      reqs.push_back(std::move(encoded[end]));
       ++end;
     }
     ASSIGN_OR_RETURN(auto replies, sock_.Exchange(std::move(reqs)));
-    for (size_t i = 0; i < replies.size(); ++i) {
-      const Op& op = ops[start + i];
-      int err = replies[i].error;
-      if (err == 0 || (err == EEXIST && op.tolerate_exists) ||
-          (IsMissingErrno(err) && op.tolerate_missing)) {
-        continue;
+    for (auto& r : replies) {
+      errs.push_back(r.error);
+      if (r.error != 0 && !r.error_text.empty()) {
+        last_error_text_ = r.error_text;
       }
-      std::string msg = std::strerror(err);  // NOLINT(concurrency-mt-unsafe)
-      if (!replies[i].error_text.empty()) {
-        msg += " (" + replies[i].error_text + ")";
-      }
-      Error e = ErrnoToError(err, msg);
-      e.AddContext(op.ToString());
-      return e;
     }
     start = end;
   }
-  return Ok();
+  return errs;
 }
 
 }  // namespace vpccni::netlink

@@ -29,7 +29,9 @@ class RtnlOps : public NetlinkOps {
   Result<std::vector<Route>> ListRoutes(uint8_t family, uint32_t table) override;
   Result<std::vector<Rule>> ListRules(uint8_t family) override;
   Result<std::vector<Neighbor>> ListNeighbors(uint8_t family, int index) override;
-  Result<void> Apply(const std::vector<Op>& ops) override;
+  Result<std::vector<int>> ApplyBatch(const std::vector<Op>& ops) override;
+  // Kernel error text (extended ack) of the last failed op of the last ApplyBatch(), if any.
+  const std::string& last_error_text() const { return last_error_text_; }
 
   NetlinkSocket& socket() { return sock_; }
 
@@ -38,6 +40,7 @@ class RtnlOps : public NetlinkOps {
   // Creates a link from an encoded RTM_NEWLINK (with NLM_F_ECHO) and returns it by name.
   Result<Link> CreateLink(std::vector<uint8_t> msg, const std::string& name);
   NetlinkSocket sock_;
+  std::string last_error_text_;
 };
 
 }  // namespace vpccni::netlink

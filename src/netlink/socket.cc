@@ -51,6 +51,9 @@ Result<NetlinkSocket> NetlinkSocket::Open() {
   // optional (older kernels), so failures are ignored.
   (void)setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
   (void)setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+  // Room for the acks of a full batch and for dump replies.
+  int rcvbuf = 1 << 20;
+  (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
   timeval tv{};
   tv.tv_sec = 10;
   (void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));

@@ -36,7 +36,8 @@ class NetlinkSocket {
   NetlinkSocket& operator=(const NetlinkSocket&) = delete;
   ~NetlinkSocket();
 
-  // Sends all requests in one sendmsg (each stamped with seq and REQUEST|ACK flags) and collects
+  // Sends all requests in one sendmsg (callers keep batches to ~128 requests so the acks fit the
+  // receive buffer; RtnlOps::ApplyBatch() splits larger ones) (each stamped with seq and REQUEST|ACK flags) and collects
   // one Reply per request, in order. Dump requests (NLM_F_DUMP) collect their messages until
   // NLMSG_DONE. Only transport failures are errors (kInternal/kUnavailable with sys_errno);
   // kernel errors are reported per request in Reply::error.

@@ -82,7 +82,7 @@ struct Route {
   int oif = 0;                      // output ifindex, 0 = unspecified
   std::optional<net::IpAddress> prefsrc;
   uint8_t scope = kScopeUniverse;
-  uint8_t protocol = 4;             // RTPROT_STATIC; RTPROT_KERNEL = 2, RTPROT_BOOT = 3
+  uint8_t protocol = 3;             // RTPROT_BOOT (what `ip route add` uses); KERNEL = 2
   uint8_t type = 1;                 // RTN_UNICAST
   uint32_t priority = 0;            // metric
 
