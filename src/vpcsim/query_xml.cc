@@ -159,6 +159,11 @@ WireError ToWireError(const Error& e) {
         w.code = "InternalError";
     }
   }
+  // EC2 spells this one code with "Id" (errors-overview doc, moto-ec2.md §4.3); the model uses
+  // the uniform "ID" spelling internally.
+  if (w.code == "InvalidNetworkInterfaceID.Malformed") {
+    w.code = "InvalidNetworkInterfaceId.Malformed";
+  }
   w.message = e.message.empty() ? w.code : e.message;
   w.http_status = HttpStatusForEc2Code(w.code);
   return w;

@@ -46,10 +46,10 @@ TEST(ScenarioTest, ParsesAndApplies) {
   VpcModel model(o, now);
   ASSERT_OK_AND_ASSIGN(AppliedScenario applied, ApplyScenario(spec, model, now));
   ASSERT_EQ(applied.instance_ids.count("node1"), 1u);
-  auto inst = model.GetInstance(applied.instance_ids["node1"]);
-  ASSERT_TRUE(inst.has_value());
-  EXPECT_EQ(inst->subnet_id, applied.subnet_ids["a"]);
-  EXPECT_EQ(inst->instance_type, "m5.large");
+  ASSERT_OK_AND_ASSIGN(ImdsView inst, model.CurrentImdsView(applied.instance_ids["node1"]));
+  ASSERT_EQ(inst.interfaces.size(), 1u);
+  EXPECT_EQ(inst.interfaces[0].subnet_id, applied.subnet_ids["a"]);
+  EXPECT_EQ(inst.instance_type, "m5.large");
   auto b = model.GetSubnet(applied.subnet_ids["b"]);
   ASSERT_TRUE(b.has_value());
   EXPECT_EQ(b->available_ip_address_count, 256 - 5 - 64);

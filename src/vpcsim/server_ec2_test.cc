@@ -128,7 +128,8 @@ TEST_F(Ec2HandlerTest, InstancesAndTypes) {
   EXPECT_EQ(First(types, "maximumNetworkInterfaces"), "3");
   EXPECT_EQ(First(types, "ipv4AddressesPerInterface"), "10");
   std::string term = Ok("Action=TerminateInstances&Version=2016-11-15&InstanceId.1=" + instance_id);
-  EXPECT_EQ(First(First(term, "previousState"), "name"), "pending");
+  EXPECT_EQ(First(First(term, "previousState"), "name"), "running");
+  EXPECT_EQ(First(First(term, "currentState"), "name"), "terminated");
   EXPECT_EQ(Code("Action=TerminateInstances&Version=2016-11-15"), "MissingParameter");
 }
 

@@ -67,8 +67,8 @@ void SendJsonError(httplib::Response& res, int status, const std::string& messag
   SendJson(res, status, nlohmann::json{{"error", message}});
 }
 
-bool IsTerminal(const Instance& i) {
-  return i.state.name == "terminated" || i.state.name == "shutting-down";
+bool IsTerminal(const std::string& state) {
+  return state == "terminated" || state == "shutting-down";
 }
 
 }  // namespace
@@ -265,7 +265,8 @@ Result<void> Emulator::Start() {
   auto& s = *ec2_server_;
   s.set_payload_max_length(kMaxQueryBytes + 1024);
   s.set_keep_alive_max_count(100000);
-  s.set_keep_alive_timeout(30);
+  // Idle keep-alive connections hold a worker until this timeout, also at shutdown.
+  s.set_keep_alive_timeout(1);
   s.set_exception_handler([](const httplib::Request&, httplib::Response& res,
                              std::exception_ptr) {
     res.status = 500;
@@ -470,7 +471,7 @@ Result<std::string> Emulator::StartImds(const std::string& instance_id, const st
   l->server = std::make_unique<httplib::Server>();
   auto& s = *l->server;
   s.new_task_queue = [] { return new httplib::ThreadPool(2); };
-  s.set_keep_alive_timeout(2);
+  s.set_keep_alive_timeout(1);
   ImdsListener* raw = l.get();
   auto handler = [this, raw](const httplib::Request& req, httplib::Response& res) {
     ImdsRequest ir;
@@ -562,15 +563,25 @@ void Emulator::StopImds(const std::string& instance_id) {
 }
 
 void Emulator::StopAllImds() {
-  std::vector<std::string> ids;
+  std::vector<std::unique_ptr<ImdsListener>> all;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    for (const auto& [id, l] : imds_) {
-      ids.push_back(id);
+    for (auto& [id, l] : imds_) {
+      all.push_back(std::move(l));
     }
+    imds_.clear();
   }
-  for (const auto& id : ids) {
-    StopImds(id);
+  // Stop every server first so their keep-alive waits overlap, then join.
+  for (auto& l : all) {
+    l->server->stop();
+  }
+  for (auto& l : all) {
+    if (l->thread.joinable()) {
+      l->thread.join();
+    }
+    if (!l->netns.empty() && binder_ != nullptr) {
+      binder_->Unbind(l->netns);
+    }
   }
 }
 
@@ -596,12 +607,12 @@ void Emulator::ReconcileListeners(const std::string& region) {
     const VpcModel& m = *rit->second.model;
     size_t running = imds_.size();
     for (const auto& id : m.InstanceIds()) {
-      auto inst = m.GetInstance(id);
-      if (!inst.has_value()) {
+      auto view = m.CurrentImdsView(id);
+      if (!view.has_value()) {
         continue;
       }
       bool has = imds_.count(id) > 0;
-      if (IsTerminal(*inst)) {
+      if (IsTerminal(view->state)) {
         if (has) {
           to_stop.push_back(id);
         }
@@ -615,10 +626,7 @@ void Emulator::ReconcileListeners(const std::string& region) {
         ++running;
       }
       if (!netns.empty() && binder_ != nullptr) {
-        auto v = m.CurrentImdsView(id);
-        if (v.has_value()) {
-          to_sync.emplace_back(netns, std::move(*v));
-        }
+        to_sync.emplace_back(netns, std::move(*view));
       }
     }
   }
