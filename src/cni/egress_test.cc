@@ -200,7 +200,7 @@ class EgressCniTest : public ::testing::Test {
   }
   // The factory hands out a fresh port per run over the same state.
   struct Proxy : EgressIpamPort {
-    explicit Proxy(MemIpam* m) : m(m) {}
+    explicit Proxy(MemIpam* mem) : m(mem) {}
     Result<net::IpAddress> Allocate(const std::string& o) override { return m->Allocate(o); }
     Result<std::optional<net::IpAddress>> Release(const std::string& o) override {
       return m->Release(o);
