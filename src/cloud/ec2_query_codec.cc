@@ -365,7 +365,10 @@ Result<Subnet> DecodeSubnet(const pugi::xml_node& n) {
   }
   for (const pugi::xml_node& item : Items(n, "ipv6CidrBlockAssociationSet")) {
     std::string state = Text(Child(item, "ipv6CidrBlockState"), "state");
-    if (!state.empty() && state != "associated" && state != "associating") {
+    // Skip blocks on their way out; keep "associated"/"associating" (and moto's malformed state
+    // text, which only ever describes associated blocks).
+    if (state == "disassociating" || state == "disassociated" || state == "failing" ||
+        state == "failed") {
       continue;
     }
     ASSIGN_OR_RETURN(net::Ipv6Cidr c,
