@@ -452,15 +452,17 @@ Decision PolicyModel::Describe(const RuleRef& ref, Direction dir, Verdict v, Sta
   d.stage = stage;
   if (ref.tier == RuleTier::kNetworkPolicy) {
     const auto& np = nps_[ref.policy];
-    d.policy = "NetworkPolicy " + np.Key();
+    d.policy_kind = "NetworkPolicy";
+    d.policy = np.Key();
     d.rule = fmt::format("{}[{}]", DirectionName(dir), ref.rule);
     d.detail = fmt::format("allowed by rule {} of NetworkPolicy {}", d.rule, np.Key());
     return d;
   }
   const auto& cnp = cnps_[ref.policy];
   const auto& rule = dir == Direction::kIngress ? cnp.ingress[ref.rule] : cnp.egress[ref.rule];
-  d.policy = fmt::format("ClusterNetworkPolicy {} ({} tier, priority {})", cnp.meta.name,
-                         k8s::TierName(cnp.tier), cnp.priority);
+  d.policy_kind = "ClusterNetworkPolicy";
+  d.policy = cnp.meta.name;
+  d.policy_note = fmt::format("{} tier, priority {}", k8s::TierName(cnp.tier), cnp.priority);
   d.rule = rule.name.empty() ? fmt::format("{}[{}]", DirectionName(dir), ref.rule)
                              : fmt::format("{}[{}] \"{}\"", DirectionName(dir), ref.rule,
                                            rule.name);
@@ -472,10 +474,16 @@ Decision PolicyModel::EvaluateRefs(size_t local, Direction dir, const Remote& r,
                                    int port, const std::vector<RuleRef>& refs) const {
   const PodEntry& e = pods_[local];
   if ((r.pod && *r.pod == local) || (r.ip && ContainsIp(e.pod.pod_ips, *r.ip))) {
-    return {Verdict::kAllow, Stage::kSelf, "", "", "traffic to self is always allowed"};
+    Decision d;
+    d.stage = Stage::kSelf;
+    d.detail = "traffic to self is always allowed";
+    return d;
   }
   if (r.ip && ContainsIp(e.node_ips, *r.ip)) {
-    return {Verdict::kAllow, Stage::kNode, "", "", "the pod's own node is always reachable"};
+    Decision d;
+    d.stage = Stage::kNode;
+    d.detail = "the pod's own node is always reachable";
+    return d;
   }
   size_t i = 0;
   const size_t n = refs.size();
@@ -518,7 +526,7 @@ Decision PolicyModel::EvaluateRefs(size_t local, Direction dir, const Remote& r,
       return Describe(*admin, dir, Verdict::kAllow, Stage::kAdmin);
     }
     Decision pass = Describe(*admin, dir, Verdict::kAllow, Stage::kAdmin);
-    passed = fmt::format(" (passed on by {} {})", pass.policy, pass.rule);
+    passed = fmt::format(" (passed on by {} {})", pass.PolicyLabel(), pass.rule);
   }
   const int d = dir == Direction::kIngress ? 0 : 1;
   for (; i < n && refs[i].tier == RuleTier::kNetworkPolicy; ++i) {
@@ -540,7 +548,8 @@ Decision PolicyModel::EvaluateRefs(size_t local, Direction dir, const Remote& r,
     for (size_t k = 0; k < names.size(); ++k) {
       joined += (k > 0 ? ", " : "") + names[k];
     }
-    dec.policy = "NetworkPolicy " + joined;
+    dec.policy_kind = "NetworkPolicy";
+    dec.policy = joined;
     dec.detail = fmt::format("the pod is {}-isolated by NetworkPolicy {} and no rule allows this{}",
                              DirectionName(dir), joined, passed);
     return dec;
@@ -559,8 +568,20 @@ Decision PolicyModel::EvaluateRefs(size_t local, Direction dir, const Remote& r,
     pass.detail = "Baseline Pass: default allow" + passed;
     return pass;
   }
-  return {Verdict::kAllow, Stage::kDefault, "", "",
-          "no policy isolates the pod in this direction: default allow" + passed};
+  Decision dec;
+  dec.detail = "no policy isolates the pod in this direction: default allow" + passed;
+  return dec;
+}
+
+std::string Decision::PolicyLabel() const {
+  if (policy.empty()) {
+    return "";
+  }
+  std::string s = policy_kind + " " + policy;
+  if (!policy_note.empty()) {
+    s += " (" + policy_note + ")";
+  }
+  return s;
 }
 
 Decision PolicyModel::Evaluate(size_t local, Direction dir, const Remote& remote, L4 proto,

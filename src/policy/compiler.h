@@ -54,9 +54,14 @@ std::string_view StageName(Stage s);
 struct Decision {
   Verdict verdict = Verdict::kAllow;
   Stage stage = Stage::kDefault;
-  std::string policy;  // e.g. "NetworkPolicy x/allow-b" or "ClusterNetworkPolicy deny-y"
-  std::string rule;    // e.g. "ingress[0]" or "egress[2] \"allow-dns\"", empty when none
-  std::string detail;  // one human sentence
+  std::string policy_kind;  // "NetworkPolicy" or "ClusterNetworkPolicy"; empty when none
+  std::string policy;       // "x/allow-b" (namespace/name) or "deny-y"; comma-joined for isolation
+  std::string policy_note;  // e.g. "Admin tier, priority 10"
+  std::string rule;         // e.g. "ingress[0]" or "egress[2] \"allow-dns\"", empty when none
+  std::string detail;       // one human sentence
+
+  // "ClusterNetworkPolicy deny-y (Admin tier, priority 10)", or empty.
+  std::string PolicyLabel() const;
 };
 
 // The other end of a flow as seen from the pod being evaluated.

@@ -1,0 +1,59 @@
+// File: nft_render.h
+//
+// Renders the desired per-node policy state into nftables commands (libnftables / `nft -f`
+// syntax). Pure. The kernel layout, all in table `inet vpccni_netpol`:
+//
+//   chain forward (hook forward, priority filter - 5, policy accept):
+//     ct state established,related counter accept      # replies and established flows
+//     ip saddr vmap @egress_pods                         # source is a local enforced pod
+//     ip daddr vmap @ingress_pods                        # destination is a local enforced pod
+//   per pod P and direction D (i = ingress, e = egress; <hex> = pod IPv4 in hex):
+//     set  D_<hex>_p  ipv4_addr . inet_proto . inet_service, interval: the allow cells
+//     set  D_<hex>_o  ipv4_addr, interval: remotes allowed for other protocols (ICMP, ...)
+//     chain D_<hex>:  <remote> . l4proto . th dport @D_<hex>_p counter accept|return
+//                     l4proto not tcp/udp/sctp and <remote> @D_<hex>_o counter accept|return
+//                     counter drop
+//   (ingress chains accept; egress chains return so the destination's ingress chain runs next.)
+//
+// The node's own traffic to and from its pods uses the input/output hooks, so the own node is
+// always reachable. Every rendering is meant to run as ONE libnftables transaction: the kernel
+// applies all of it or nothing, and packets see either the old or the new state.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "net/ip.h"
+#include "policy/compiler.h"
+
+namespace vpccni::policy {
+
+inline constexpr std::string_view kNftTable = "vpccni_netpol";
+
+// Desired kernel state for one local pod.
+struct PodProgram {
+  std::string key;  // namespace/name (informational)
+  DirectionRules ingress;
+  DirectionRules egress;
+  bool operator==(const PodProgram&) const = default;
+};
+
+// Keyed by the pod's IPv4 address (host order).
+using NodeProgram = std::map<uint32_t, PodProgram>;
+
+// Replaces the whole table (start-up, or recovery after a failed incremental update).
+std::string RenderNftFull(const NodeProgram& desired);
+
+// The commands turning `current` into `desired`; empty when they are equal. Unchanged pods and
+// directions produce no commands; changed allow sets are flushed and refilled.
+std::string RenderNftDiff(const NodeProgram& current, const NodeProgram& desired);
+
+// Removes the table (agent shutdown with --cleanup, tests).
+std::string RenderNftDelete();
+
+// Chain name of a pod direction ("i_0a000105").
+std::string NftChainName(uint32_t ip, Direction dir);
+
+}  // namespace vpccni::policy

@@ -1,0 +1,66 @@
+#include "policy/nft_render.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace vpccni::policy {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr uint32_t kIp = 0x0a000105;  // 10.0.1.5
+
+DirectionRules Rules(std::vector<AllowCell> cells, std::vector<IpRange> other = {}) {
+  DirectionRules r;
+  r.enforced = true;
+  r.cells = std::move(cells);
+  r.other = std::move(other);
+  return r;
+}
+
+TEST(NftRenderTest, FullRulesetLayout) {
+  NodeProgram p;
+  p[kIp].key = "x/a";
+  p[kIp].ingress = Rules({{{0x0a000000, 0x0a0000ff}, L4::kTcp, {80, 81}},
+                          {{0x0a000202, 0x0a000202}, L4::kSctp, {0, 65535}}},
+                         {{0, 0xffffffff}});
+  std::string s = RenderNftFull(p);
+  EXPECT_THAT(s, HasSubstr("add table inet vpccni_netpol\ndelete table inet vpccni_netpol\n"));
+  EXPECT_THAT(s, HasSubstr("ct state established,related counter accept"));
+  EXPECT_THAT(s, HasSubstr("add element inet vpccni_netpol i_0a000105_p { "
+                           "10.0.0.0-10.0.0.255 . tcp . 80-81, 10.0.2.2 . sctp . 0-65535 }"));
+  EXPECT_THAT(s, HasSubstr("add element inet vpccni_netpol i_0a000105_o { "
+                           "0.0.0.0-255.255.255.255 }"));
+  EXPECT_THAT(s, HasSubstr("ip saddr . meta l4proto . th dport @i_0a000105_p counter accept"));
+  EXPECT_THAT(s, HasSubstr("add element inet vpccni_netpol ingress_pods { 10.0.1.5 : jump "
+                           "i_0a000105 }"));
+  EXPECT_THAT(s, Not(HasSubstr("e_0a000105")));  // egress not enforced: no chain
+}
+
+TEST(NftRenderTest, DiffOnlyTouchesChanges) {
+  NodeProgram a;
+  a[kIp].ingress = Rules({{{1, 1}, L4::kTcp, {80, 80}}});
+  a[kIp + 1].egress = Rules({});
+  EXPECT_EQ(RenderNftDiff(a, a), "");
+
+  NodeProgram b = a;
+  b[kIp].ingress.cells[0].ports = {81, 81};
+  std::string s = RenderNftDiff(a, b);
+  EXPECT_EQ(s,
+            "flush set inet vpccni_netpol i_0a000105_p\n"
+            "add element inet vpccni_netpol i_0a000105_p { 0.0.0.1 . tcp . 81 }\n");
+
+  NodeProgram c = a;
+  c.erase(kIp + 1);
+  c[kIp].egress = Rules({});
+  s = RenderNftDiff(a, c);
+  EXPECT_THAT(s, HasSubstr("delete element inet vpccni_netpol egress_pods { 10.0.1.6 }"));
+  EXPECT_THAT(s, HasSubstr("delete chain inet vpccni_netpol e_0a000106"));
+  EXPECT_THAT(s, HasSubstr("add chain inet vpccni_netpol e_0a000105"));
+  EXPECT_THAT(s, HasSubstr("egress_pods { 10.0.1.5 : jump e_0a000105 }"));
+  EXPECT_THAT(s, HasSubstr("ip daddr . meta l4proto . th dport @e_0a000105_p counter return"));
+}
+
+}  // namespace
+}  // namespace vpccni::policy
