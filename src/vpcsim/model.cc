@@ -397,6 +397,9 @@ void RebuildIndexes(VpcModel::State& s) {
 
 namespace {
 
+constexpr Duration kImdsResolution = std::chrono::milliseconds(10);
+constexpr size_t kMaxImdsHistory = 1024;
+
 void DefaultBuckets(VpcModel::State& s) {
   // Sources: EC2 developer guide, "Request throttling for the Amazon EC2 API", request token
   // bucket table (non-mutating actions: 100 tokens, refill 20/s, as in its DescribeHosts
@@ -537,7 +540,18 @@ void VpcModel::FlushImds(WallTime at) {
       }
     }
     view->as_of = at;
-    hist.push_back(std::move(*view));
+    // Coalesce bursts: views closer together than kImdsResolution replace the newest entry
+    // (a lagged read may then see a view up to kImdsResolution newer), and at most
+    // kMaxImdsHistory views are kept per instance.
+    if (hist.size() >= 2 && at - hist[hist.size() - 2].as_of < kImdsResolution) {
+      hist.back() = std::move(*view);
+    } else {
+      hist.push_back(std::move(*view));
+    }
+    if (hist.size() > kMaxImdsHistory) {
+      hist.erase(hist.begin(),
+                 hist.begin() + static_cast<std::ptrdiff_t>(hist.size() - kMaxImdsHistory));
+    }
     // Keep views newer than the retention window plus the newest one older than it.
     WallTime horizon = at - options_.imds_history;
     size_t keep_from = 0;

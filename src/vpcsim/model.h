@@ -123,7 +123,8 @@ class VpcModel {
     // pending -> running after this delay.
     Duration instance_start_delay = std::chrono::milliseconds(0);
     // How long IMDS view history is kept (bounds the lag GetImdsView can answer exactly).
-    Duration imds_history = std::chrono::minutes(10);
+    // Views less than 10 ms apart are coalesced and at most 1024 are kept per instance.
+    Duration imds_history = std::chrono::seconds(60);
     // API throttling (RequestLimitExceeded) by token bucket; off by default.
     bool throttling_enabled = false;
   };
@@ -270,10 +271,11 @@ class VpcModel {
   // ---- IMDS ------------------------------------------------------------------------------------
   // What instance `instance_id`'s IMDS shows at `now` when IMDS lags EC2 by `lag`: the most
   // recent recorded view not newer than now - lag (the oldest retained view if all are newer).
+  // Advances time to `now` first, so completed attach/detach transitions are visible.
   // kNotFound (InvalidInstanceID.NotFound) for an unknown instance. Not an API action: no
   // throttling, faults or counting.
   Result<ImdsView> GetImdsView(std::string_view instance_id, WallTime now,
-                               Duration lag = Duration{0}) const;
+                               Duration lag = Duration{0});
   // The view of the current state (no lag).
   Result<ImdsView> CurrentImdsView(std::string_view instance_id) const;
 

@@ -93,7 +93,8 @@ Result<ImdsView> VpcModel::CurrentImdsView(std::string_view instance_id) const {
 }
 
 Result<ImdsView> VpcModel::GetImdsView(std::string_view instance_id, WallTime now,
-                                       Duration lag) const {
+                                       Duration lag) {
+  Advance(now);
   auto it = state_->imds_history.find(std::string(instance_id));
   if (it == state_->imds_history.end() || it->second.empty()) {
     return CurrentImdsView(instance_id);
