@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <string>
+#include <type_traits>
 
 #include "base/clock.h"
 #include "cloud/ec2_api.h"
@@ -100,7 +101,7 @@ class MeteredEc2Api : public cloud::Ec2Api {
 
  private:
   template <typename F>
-  auto Call(const char* api, F&& f) {
+  std::invoke_result_t<F> Call(const char* api, F&& f) {
     MonoTime start = clock_.Mono();
     auto r = f();
     double ms =
