@@ -265,6 +265,7 @@ Result<void> Emulator::Start() {
   auto& s = *ec2_server_;
   s.set_payload_max_length(kMaxQueryBytes + 1024);
   s.set_keep_alive_max_count(100000);
+  s.set_tcp_nodelay(true);  // replies go out in one write; avoid Nagle/delayed-ACK stalls
   // Idle keep-alive connections hold a worker until this timeout, also at shutdown.
   s.set_keep_alive_timeout(1);
   s.set_exception_handler([](const httplib::Request&, httplib::Response& res,
@@ -472,6 +473,7 @@ Result<std::string> Emulator::StartImds(const std::string& instance_id, const st
   auto& s = *l->server;
   s.new_task_queue = [] { return new httplib::ThreadPool(2); };
   s.set_keep_alive_timeout(1);
+  s.set_tcp_nodelay(true);
   ImdsListener* raw = l.get();
   auto handler = [this, raw](const httplib::Request& req, httplib::Response& res) {
     ImdsRequest ir;

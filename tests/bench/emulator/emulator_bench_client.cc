@@ -42,6 +42,7 @@ void Worker(const std::string& host, int port, const std::string& eni,
             std::chrono::steady_clock::time_point end, Stats* stats) {
   httplib::Client cli(host, port);
   cli.set_keep_alive(true);
+  cli.set_tcp_nodelay(true);
   cli.set_read_timeout(10, 0);
   httplib::Headers headers = {
       {"X-Amz-Date", "20261126T000000Z"},
