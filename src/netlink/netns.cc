@@ -64,8 +64,7 @@ Result<Netns> Netns::OpenPath(const std::string& path) {
     return SysError(err, fmt::format("open netns {}", path));
   }
   struct statfs st {};
-  if (fstatfs(fd, &st) != 0 || (st.f_type != NSFS_MAGIC &&
-                                 st.f_type != 0x9fa0 /* PROC_SUPER_MAGIC */)) {
+  if (fstatfs(fd, &st) != 0 || st.f_type != NSFS_MAGIC) {
     close(fd);
     return MakeError(ErrorCode::kInvalidArgument, "{} is not a network namespace", path);
   }

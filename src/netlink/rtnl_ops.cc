@@ -44,6 +44,30 @@ Result<std::vector<T>> DecodeAll(const std::vector<std::vector<uint8_t>>& msgs, 
   return out;
 }
 
+// Runs dump requests and returns all their messages; repeats the dumps (up to 5 times) while
+// the kernel flags them as interrupted by concurrent changes.
+Result<std::vector<std::vector<uint8_t>>> Dump(NetlinkSocket& sock,
+                                               const std::vector<std::vector<uint8_t>>& reqs) {
+  constexpr int kAttempts = 5;
+  for (int attempt = 1;; ++attempt) {
+    ASSIGN_OR_RETURN(auto replies, sock.Exchange(reqs));
+    std::vector<std::vector<uint8_t>> all;
+    bool interrupted = false;
+    for (auto& r : replies) {
+      if (r.error != 0) {
+        return ErrnoToError(r.error, "netlink dump");
+      }
+      interrupted = interrupted || r.dump_interrupted;
+      for (auto& m : r.messages) {
+        all.push_back(std::move(m));
+      }
+    }
+    if (!interrupted || attempt == kAttempts) {
+      return all;
+    }
+  }
+}
+
 Result<std::vector<std::vector<uint8_t>>> DumpFamilies(NetlinkSocket& sock, uint8_t family,
                                                        std::vector<uint8_t> (*encode)(uint8_t)) {
   std::vector<std::vector<uint8_t>> reqs;
@@ -53,17 +77,7 @@ Result<std::vector<std::vector<uint8_t>>> DumpFamilies(NetlinkSocket& sock, uint
   } else {
     reqs.push_back(encode(family));
   }
-  ASSIGN_OR_RETURN(auto replies, sock.Exchange(std::move(reqs)));
-  std::vector<std::vector<uint8_t>> all;
-  for (auto& r : replies) {
-    if (r.error != 0) {
-      return ErrnoToError(r.error, "netlink dump");
-    }
-    for (auto& m : r.messages) {
-      all.push_back(std::move(m));
-    }
-  }
-  return all;
+  return Dump(sock, reqs);
 }
 
 Result<Link> FirstLink(const std::vector<std::vector<uint8_t>>& msgs) {
@@ -87,7 +101,7 @@ Result<RtnlOps> RtnlOps::OpenInNetns(const Netns& ns) {
 }
 
 Result<std::vector<Link>> RtnlOps::ListLinks() {
-  ASSIGN_OR_RETURN(auto msgs, sock_.Request(EncodeDumpLinks()));
+  ASSIGN_OR_RETURN(auto msgs, Dump(sock_, {EncodeDumpLinks()}));
   return DecodeAll<Link>(msgs, DecodeLink);
 }
 
@@ -157,7 +171,7 @@ Result<void> RtnlOps::DeleteLink(int index) {
 }
 
 Result<std::vector<Address>> RtnlOps::ListAddresses(uint8_t family, int index) {
-  ASSIGN_OR_RETURN(auto msgs, sock_.Request(EncodeDumpAddresses(family)));
+  ASSIGN_OR_RETURN(auto msgs, Dump(sock_, {EncodeDumpAddresses(family)}));
   ASSIGN_OR_RETURN(auto all, DecodeAll<Address>(msgs, DecodeAddress));
   if (index == 0) {
     return all;

@@ -131,7 +131,7 @@ Result<std::vector<Reply>> NetlinkSocket::Exchange(std::vector<std::vector<uint8
   while (remaining > 0) {
     ssize_t n = 0;
     do {
-      n = recv(fd_, buf.data(), buf.size(), 0);
+      n = recv(fd_, buf.data(), buf.size(), MSG_TRUNC);
     } while (n < 0 && errno == EINTR);
     if (n < 0) {
       int err = errno;
@@ -141,6 +141,9 @@ Result<std::vector<Reply>> NetlinkSocket::Exchange(std::vector<std::vector<uint8
         return e;
       }
       return ErrnoToError(err, "netlink recv");
+    }
+    if (static_cast<size_t>(n) > buf.size()) {
+      return MakeError(ErrorCode::kInternal, "netlink reply of {} bytes truncated", n);
     }
     ASSIGN_OR_RETURN(auto msgs, SplitMessages(std::span<const uint8_t>(
                                     buf.data(), static_cast<size_t>(n))));
@@ -169,6 +172,9 @@ Result<std::vector<Reply>> NetlinkSocket::Exchange(std::vector<std::vector<uint8
         done[i] = true;
         --remaining;
       } else if (m.type != NLMSG_NOOP) {
+        if ((m.flags & NLM_F_DUMP_INTR) != 0) {
+          replies[i].dump_interrupted = true;
+        }
         const uint8_t* start = m.payload.data() - sizeof(nlmsghdr);
         replies[i].messages.emplace_back(start, start + sizeof(nlmsghdr) + m.payload.size());
       }

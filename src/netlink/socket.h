@@ -21,6 +21,8 @@ struct Reply {
   int error = 0;
   std::string error_text;                      // kernel extended-ack text, if any
   std::vector<std::vector<uint8_t>> messages;  // each a complete nlmsghdr message
+  // A dump saw NLM_F_DUMP_INTR: the table changed meanwhile and the result may be inconsistent.
+  bool dump_interrupted = false;
 };
 
 class NetlinkSocket {
