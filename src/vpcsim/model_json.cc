@@ -114,9 +114,18 @@ net::Ipv6Cidr Cidr6(const json& v) { return Must(net::Ipv6Cidr::ParseStrict(AsSt
 net::MacAddress Mac(const json& v) { return Must(net::MacAddress::Parse(AsStr(v, "mac")), "mac"); }
 
 int64_t Ns(Duration d) { return d.count(); }
-Duration NsDur(int64_t n) { return Duration(n); }
+// Bounds keep time arithmetic (now + delay) far from int64 overflow.
+constexpr int64_t kMaxTimeNs = 7'000'000'000'000'000'000;  // year 2191
+constexpr int64_t kMaxDurationNs = 30LL * 24 * 3600 * 1'000'000'000;  // 30 days
+Duration NsDur(int64_t n) {
+  if (n < 0 || n > kMaxDurationNs) Fail(fmt::format("duration {} ns out of range", n));
+  return Duration(n);
+}
 int64_t TimeNs(WallTime t) { return ToUnixNanos(t); }
-WallTime NsTime(int64_t n) { return FromUnixNanos(n); }
+WallTime NsTime(int64_t n) {
+  if (n < 0 || n > kMaxTimeNs) Fail(fmt::format("time {} ns out of range", n));
+  return FromUnixNanos(n);
+}
 
 json TagsJ(const TagMap& t) { return json(t); }
 TagMap TagsF(const json& j) {
@@ -806,7 +815,7 @@ Result<VpcModel> VpcModel::FromJson(const nlohmann::json& j) {
       rule.message = Str(f, "message");
       rule.remaining = Int32(f, "remaining");
       rule.error_rate = Num(f, "error_rate");
-      rule.extra_latency = Duration(Int(f, "extra_latency_ns"));
+      rule.extra_latency = NsDur(Int(f, "extra_latency_ns"));
       auto added = m.AddFault(rule);
       if (!added.has_value()) Fail(added.error().message);
     }
@@ -897,7 +906,9 @@ Result<void> VpcModel::CheckInvariants() const {
   }
   for (const auto& [id, i] : s.instances) {
     if (id != i.instance_id || !id_ok(id, "i")) return bad("instance key mismatch " + id);
-    if (s.subnets.count(i.subnet_id) == 0) return bad("instance " + id + " in unknown subnet");
+    if (i.state.name != "terminated" && s.subnets.count(i.subnet_id) == 0) {
+      return bad("instance " + id + " in unknown subnet");
+    }
     if (FindType(s, i.instance_type) == nullptr) return bad("instance " + id + " of unknown type");
     if (i.state.name != "terminated") {
       auto e = s.enis.find(i.primary_network_interface_id);

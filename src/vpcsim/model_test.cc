@@ -348,6 +348,13 @@ TEST_F(ModelTest, TerminateDeletesOrDetachesEnis) {
   // Terminating again reports terminated -> terminated.
   ASSERT_OK_AND_ASSIGN(auto again, m_.TerminateInstances({{i.instance_id}}, At(3)));
   EXPECT_EQ(again.terminating_instances.at(0).previous_state.name, "terminated");
+  // The subnet can go once its ENIs are gone; the terminated instance stays describable.
+  ASSERT_OK(m_.DeleteNetworkInterface({keep.network_interface_id}, At(4)));
+  ASSERT_OK(m_.DeleteSubnet({subnet}, At(4)));
+  EXPECT_OK(m_.CheckInvariants());
+  EXPECT_OK(VpcModel::FromJson(m_.ToJson()));
+  ASSERT_OK_AND_ASSIGN(auto d, m_.DescribeInstances({}, At(4)));
+  EXPECT_EQ(d.reservations.at(0).instances.at(0).state.name, "terminated");
 }
 
 TEST_F(ModelTest, DescribeInstanceTypesData) {
