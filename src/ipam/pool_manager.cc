@@ -124,7 +124,10 @@ PassReport PoolManager::RunOnce() {
     const bool was_assign = plan.actions[i].kind == ActionKind::kAssignIps ||
                             plan.actions[i].kind == ActionKind::kAssignPrefixes;
     report.outcomes.push_back(out);
-    if (i == 0 && was_assign && out.changed == 0 && plan.fallback_attach) {
+    // Upstream attaches a new ENI when the assign added nothing, except after an
+    // insufficient-address error (the subnet is the problem, not the ENI).
+    const bool subnet_short = out.error && IsInsufficientCidr(*out.error);
+    if (i == 0 && was_assign && out.changed == 0 && plan.fallback_attach && !subnet_short) {
       report.outcomes.push_back(Execute(*plan.fallback_attach));
     }
   }
