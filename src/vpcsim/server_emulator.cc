@@ -19,6 +19,7 @@
 #include "vpcsim/query_params.h"
 #include "vpcsim/query_xml.h"
 #include "vpcsim/server_ec2.h"
+#include "vpcsim/server_tiny_http.h"
 
 namespace vpccni::vpcsim {
 namespace {
@@ -98,8 +99,7 @@ struct Emulator::ImdsListener {
   std::string netns;
   std::string address;  // host:port actually bound
   std::string url;
-  std::unique_ptr<httplib::Server> server;
-  std::thread thread;
+  std::unique_ptr<TinyHttpServer> server;
   std::mutex mu;  // guards tokens and source
   ImdsTokenStore tokens;
   RandomTokenSource source;
@@ -469,22 +469,12 @@ Result<std::string> Emulator::StartImds(const std::string& instance_id, const st
   l->instance_id = instance_id;
   l->region = region;
   l->netns = netns;
-  l->server = std::make_unique<httplib::Server>();
-  auto& s = *l->server;
-  s.new_task_queue = [] { return new httplib::ThreadPool(2); };
-  s.set_keep_alive_timeout(1);
-  s.set_tcp_nodelay(true);
   ImdsListener* raw = l.get();
-  auto handler = [this, raw](const httplib::Request& req, httplib::Response& res) {
+  l->server = std::make_unique<TinyHttpServer>([this, raw](const TinyHttpRequest& req) {
     ImdsRequest ir;
     ir.method = req.method;
     ir.path = req.path;
-    for (const auto& [k, v] : req.headers) {
-      std::string lower = k;
-      std::transform(lower.begin(), lower.end(), lower.begin(),
-                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-      ir.headers.emplace(std::move(lower), v);
-    }
+    ir.headers = req.headers;
     WallTime now = clock_.Now();
     Result<ImdsView> view = MakeError(ErrorCode::kNotFound, "no view");
     {
@@ -499,24 +489,15 @@ Result<std::string> Emulator::StartImds(const std::string& instance_id, const st
       std::lock_guard<std::mutex> lock(raw->mu);
       reply = HandleImdsRequest(ir, now, raw->tokens, raw->source, view);
     }
+    TinyHttpResponse res;
     res.status = reply.status;
-    for (const auto& [k, v] : reply.headers) {
-      res.set_header(k.c_str(), v);
-    }
-    res.set_content(reply.body, reply.content_type.c_str());
-  };
-  s.Get(".*", handler);
-  s.Put(".*", handler);
-  s.Post(".*", handler);
-  s.Delete(".*", handler);
-  int port = -1;
-  auto bind = [&] {
-    if (hp.second == 0) {
-      port = s.bind_to_any_port(hp.first);
-    } else {
-      port = s.bind_to_port(hp.first, hp.second) ? hp.second : -1;
-    }
-  };
+    res.headers = reply.headers;
+    res.content_type = reply.content_type;
+    res.body = std::move(reply.body);
+    return res;
+  });
+  Result<int> port = MakeError(ErrorCode::kInternal, "not bound");
+  auto bind = [&] { port = l->server->Bind(hp.first, hp.second); };
   if (!netns.empty()) {
     if (binder_ == nullptr) {
       return MakeError(ErrorCode::kFailedPrecondition,
@@ -527,14 +508,14 @@ Result<std::string> Emulator::StartImds(const std::string& instance_id, const st
   } else {
     bind();
   }
-  if (port <= 0) {
-    return MakeError(ErrorCode::kUnavailable, "cannot bind IMDS listener {} for {}", listen,
-                     instance_id);
+  if (!port.has_value()) {
+    return WithContext(Result<std::string>(port.error()), "IMDS listener {} for {}", listen,
+                       instance_id);
   }
   std::string host = hp.first.find(':') != std::string::npos ? "[" + hp.first + "]" : hp.first;
-  l->address = fmt::format("{}:{}", host, port);
-  l->url = fmt::format("http://{}:{}", host, port);
-  l->thread = std::thread([raw] { raw->server->listen_after_bind(); });
+  l->address = fmt::format("{}:{}", host, *port);
+  l->url = fmt::format("http://{}:{}", host, *port);
+  l->server->Start();
   std::string url = l->url;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -555,10 +536,7 @@ void Emulator::StopImds(const std::string& instance_id) {
     l = std::move(it->second);
     imds_.erase(it);
   }
-  l->server->stop();
-  if (l->thread.joinable()) {
-    l->thread.join();
-  }
+  l->server->Stop();
   if (!l->netns.empty() && binder_ != nullptr) {
     binder_->Unbind(l->netns);
   }
@@ -573,14 +551,8 @@ void Emulator::StopAllImds() {
     }
     imds_.clear();
   }
-  // Stop every server first so their keep-alive waits overlap, then join.
   for (auto& l : all) {
-    l->server->stop();
-  }
-  for (auto& l : all) {
-    if (l->thread.joinable()) {
-      l->thread.join();
-    }
+    l->server->Stop();
     if (!l->netns.empty() && binder_ != nullptr) {
       binder_->Unbind(l->netns);
     }
