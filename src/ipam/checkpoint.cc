@@ -1,9 +1,12 @@
 #include "ipam/checkpoint.h"
 
 #include <algorithm>
+#include <iterator>
 #include <limits>
 
 #include <nlohmann/json.hpp>
+
+#include "base/strings.h"
 
 namespace vpccni::ipam {
 
@@ -108,45 +111,65 @@ Result<CheckpointAllocation> DecodeAllocation(const json& e, const std::string& 
 }  // namespace
 
 std::string EncodeCheckpoint(const Checkpoint& checkpoint) {
-  std::vector<CheckpointAllocation> allocs = checkpoint.allocations;
+  // Written by hand (not through nlohmann::json objects): ipamd encodes on every assign and
+  // release, and building a DOM costs several times more than the write itself.
+  std::vector<const CheckpointAllocation*> allocs;
+  allocs.reserve(checkpoint.allocations.size());
+  for (const auto& a : checkpoint.allocations) {
+    allocs.push_back(&a);
+  }
   std::sort(allocs.begin(), allocs.end(),
-            [](const auto& a, const auto& b) { return a.address < b.address; });
-  std::vector<CheckpointCooldown> cools = checkpoint.cooldowns;
+            [](const auto* a, const auto* b) { return a->address < b->address; });
+  std::vector<const CheckpointCooldown*> cools;
+  cools.reserve(checkpoint.cooldowns.size());
+  for (const auto& c : checkpoint.cooldowns) {
+    cools.push_back(&c);
+  }
   std::sort(cools.begin(), cools.end(),
-            [](const auto& a, const auto& b) { return a.address < b.address; });
-  json doc = json::object();
-  doc["version"] = std::string(kCheckpointVersion);
-  json arr = json::array();
-  for (const auto& a : allocs) {
-    json e = json::object();
-    e["networkName"] = a.key.network_name;
-    e["containerID"] = a.key.container_id;
-    e["ifName"] = a.key.if_name;
-    e[AddressKey(a.address)] = a.address.ToString();
-    e["allocationTimestamp"] = ToUnixNanos(a.allocated_at);
-    json md = json::object();
-    if (!a.metadata.k8s_namespace.empty()) {
-      md["k8sPodNamespace"] = a.metadata.k8s_namespace;
+            [](const auto* a, const auto* b) { return a->address < b->address; });
+  std::string out;
+  out.reserve(64 + allocs.size() * 200 + cools.size() * 64);
+  out += R"({"version":")";
+  out += kCheckpointVersion;
+  out += R"(","allocations":[)";
+  bool first = true;
+  for (const auto* a : allocs) {
+    if (!first) {
+      out += ',';
     }
-    if (!a.metadata.k8s_name.empty()) {
-      md["k8sPodName"] = a.metadata.k8s_name;
+    first = false;
+    fmt::format_to(std::back_inserter(out),
+                   R"({{"networkName":"{}","containerID":"{}","ifName":"{}","{}":"{}",)"
+                   R"("allocationTimestamp":{},"metadata":{{)",
+                   strings::JsonEscape(a->key.network_name),
+                   strings::JsonEscape(a->key.container_id), strings::JsonEscape(a->key.if_name),
+                   AddressKey(a->address), a->address.ToString(), ToUnixNanos(a->allocated_at));
+    bool md_first = true;
+    auto member = [&](std::string_view name, const std::string& value) {
+      fmt::format_to(std::back_inserter(out), R"({}"{}":{})", md_first ? "" : ",", name, value);
+      md_first = false;
+    };
+    if (!a->metadata.k8s_namespace.empty()) {
+      member("k8sPodNamespace", "\"" + strings::JsonEscape(a->metadata.k8s_namespace) + "\"");
     }
-    if (a.metadata.interfaces_count != 0) {
-      md["interfacesCount"] = a.metadata.interfaces_count;
+    if (!a->metadata.k8s_name.empty()) {
+      member("k8sPodName", "\"" + strings::JsonEscape(a->metadata.k8s_name) + "\"");
     }
-    e["metadata"] = md;
-    arr.push_back(std::move(e));
+    if (a->metadata.interfaces_count != 0) {
+      member("interfacesCount", std::to_string(a->metadata.interfaces_count));
+    }
+    out += "}}";
   }
-  doc["allocations"] = std::move(arr);
-  json cd = json::array();
-  for (const auto& c : cools) {
-    json e = json::object();
-    e[AddressKey(c.address)] = c.address.ToString();
-    e["cooldownUntil"] = ToUnixNanos(c.until);
-    cd.push_back(std::move(e));
+  out += R"(],"cooldowns":[)";
+  first = true;
+  for (const auto* c : cools) {
+    fmt::format_to(std::back_inserter(out), R"({}{{"{}":"{}","cooldownUntil":{}}})",
+                   first ? "" : ",", AddressKey(c->address), c->address.ToString(),
+                   ToUnixNanos(c->until));
+    first = false;
   }
-  doc["cooldowns"] = std::move(cd);
-  return doc.dump();
+  out += "]}";
+  return out;
 }
 
 Result<Checkpoint> DecodeCheckpoint(std::string_view text) {

@@ -524,9 +524,23 @@ std::optional<Assignment> Datastore::FindByAddress(const net::IpAddress& address
 std::vector<Assignment> Datastore::Assignments() const {
   std::vector<Assignment> out;
   out.reserve(by_key_.size());
-  for (const auto& [key, addr] : by_key_) {
-    if (auto a = FindByAddress(addr)) {
-      out.push_back(std::move(*a));
+  for (const auto& [id, e] : enis_) {
+    for (const auto& [c, v] : e.v4) {
+      if (v.assigned == 0) {
+        continue;
+      }
+      for (const auto& [off, entry] : v.addrs) {
+        if (!entry.key.Empty()) {
+          out.push_back(MakeAssignment(e, c.At(off), entry));
+        }
+      }
+    }
+    for (const auto& [c, v] : e.v6) {
+      for (const auto& [off, entry] : v.addrs) {
+        if (!entry.key.Empty()) {
+          out.push_back(MakeAssignment(e, c.At(off), entry));
+        }
+      }
     }
   }
   std::sort(out.begin(), out.end(),
