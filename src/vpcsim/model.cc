@@ -758,6 +758,14 @@ std::optional<NetworkInterface> VpcModel::GetNetworkInterface(std::string_view e
   return it->second;
 }
 
+std::optional<Instance> VpcModel::GetInstance(std::string_view instance_id) const {
+  auto it = state_->instances.find(std::string(instance_id));
+  if (it == state_->instances.end()) {
+    return std::nullopt;
+  }
+  return FillInstance(*state_, it->second);
+}
+
 std::optional<SecurityGroup> VpcModel::GetSecurityGroup(std::string_view group_id) const {
   auto it = state_->groups.find(std::string(group_id));
   if (it == state_->groups.end()) {

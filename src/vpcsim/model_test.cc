@@ -788,6 +788,70 @@ TEST_F(ModelTest, FaultInjectionAndCounters) {
   EXPECT_EQ(m_.CallCounter("DescribeVpcs").calls, 0);
 }
 
+TEST_F(ModelTest, RemainingErrorCodes) {
+  // DeleteVpc: dependencies first, then success (the default group goes with it).
+  std::string vpc = MakeVpc(m_);
+  std::string subnet = MakeSubnet(m_, vpc, "10.0.0.0/24");
+  EXPECT_EC2_ERROR(m_.DeleteVpc({vpc}, At(0)), "DependencyViolation");
+  // RunInstances with no subnet and no default VPC.
+  RunInstancesRequest r;
+  r.image_id = "ami-12345678";
+  r.instance_type = "t3.micro";
+  EXPECT_EC2_ERROR(m_.RunInstances(r, At(0)), "VPCIdNotSpecified");
+  r.subnet_id = subnet;
+  r.min_count = 2;
+  r.max_count = 1;
+  EXPECT_EC2_ERROR(m_.RunInstances(r, At(0)), "InvalidParameterValue");
+  r.min_count = r.max_count = 1;
+  ASSERT_OK_AND_ASSIGN(auto run, m_.RunInstances(r, At(0)));
+  std::string inst = run.instances[0].instance_id;
+  ASSERT_OK(m_.TerminateInstances({{inst}}, At(1)));
+  NetworkInterface e = MakeEni(m_, subnet, 0, 0, 2);
+  EXPECT_EC2_ERROR(m_.AttachNetworkInterface({e.network_interface_id, inst, 1, std::nullopt},
+                                             At(2)),
+                   "IncorrectInstanceState");
+  // Two different primaries in one CreateNetworkInterface.
+  CreateNetworkInterfaceRequest c;
+  c.subnet_id = subnet;
+  c.private_ip_address = "10.0.0.50";
+  auto other = net::Ipv4Address::Parse("10.0.0.51");
+  c.private_ip_addresses = {PrivateIpAddress{*other, true}};
+  EXPECT_EC2_ERROR(m_.CreateNetworkInterface(c, At(2)), "InvalidParameterCombination");
+  // More than 50 tags.
+  CreateTagsRequest t;
+  t.resource_ids = {e.network_interface_id};
+  for (int k = 0; k < 51; ++k) t.tags[fmt::format("k{}", k)] = "v";
+  EXPECT_EC2_ERROR(m_.CreateTags(t, At(2)), "TagLimitExceeded");
+  ASSERT_OK(m_.DeleteNetworkInterface({e.network_interface_id}, At(3)));
+  ASSERT_OK(m_.DeleteSubnet({subnet}, At(3)));
+  EXPECT_OK(m_.DeleteVpc({vpc}, At(3)));
+  EXPECT_FALSE(m_.GetVpc(vpc).has_value());
+  EXPECT_EC2_ERROR(m_.DeleteVpc({vpc}, At(3)), "InvalidVpcID.NotFound");
+}
+
+TEST(ModelTime, PendingInstancesAndImdsSeeTransitionsWithoutFurtherCalls) {
+  VpcModel::Options o;
+  o.instance_start_delay = std::chrono::seconds(5);
+  o.attach_delay = std::chrono::seconds(2);
+  VpcModel m(o);
+  std::string vpc = MakeVpc(m);
+  std::string subnet = MakeSubnet(m, vpc, "10.0.0.0/24");
+  Instance i = MakeInstance(m, subnet, "m5.large", 0);
+  EXPECT_EQ(i.state.name, "pending");
+  NetworkInterface e = MakeEni(m, subnet, 0, 0, 1);
+  ASSERT_OK(m.AttachNetworkInterface({e.network_interface_id, i.instance_id, 1, std::nullopt},
+                                     At(1)));
+  // Only GetImdsView is called: it advances time itself.
+  ASSERT_OK_AND_ASSIGN(auto v, m.GetImdsView(i.instance_id, At(10)));
+  EXPECT_EQ(v.state, "running");
+  EXPECT_EQ(v.interfaces.size(), 2u);
+  EXPECT_EQ(m.GetInstance(i.instance_id)->state.code, 16);
+  // Time never goes backwards: an older `now` is the latest time seen.
+  ASSERT_OK(m.DetachNetworkInterface(
+      {m.GetNetworkInterface(e.network_interface_id)->attachment->attachment_id, false}, At(3)));
+  EXPECT_EQ(m.GetNetworkInterface(e.network_interface_id)->status, "available");
+}
+
 // ---- Snapshot ------------------------------------------------------------------------------
 
 TEST_F(EniTest, SnapshotRoundTripsExactly) {
