@@ -132,41 +132,58 @@ std::string EncodeCheckpoint(const Checkpoint& checkpoint) {
   out += R"({"version":")";
   out += kCheckpointVersion;
   out += R"(","allocations":[)";
+  auto str = [&out](std::string_view v) {
+    out += '"';
+    out += strings::JsonEscape(v);
+    out += '"';
+  };
   bool first = true;
   for (const auto* a : allocs) {
-    if (!first) {
-      out += ',';
-    }
+    out += first ? "{" : ",{";
     first = false;
-    fmt::format_to(std::back_inserter(out),
-                   R"({{"networkName":"{}","containerID":"{}","ifName":"{}","{}":"{}",)"
-                   R"("allocationTimestamp":{},"metadata":{{)",
-                   strings::JsonEscape(a->key.network_name),
-                   strings::JsonEscape(a->key.container_id), strings::JsonEscape(a->key.if_name),
-                   AddressKey(a->address), a->address.ToString(), ToUnixNanos(a->allocated_at));
-    bool md_first = true;
-    auto member = [&](std::string_view name, const std::string& value) {
-      fmt::format_to(std::back_inserter(out), R"({}"{}":{})", md_first ? "" : ",", name, value);
-      md_first = false;
-    };
+    out += R"("networkName":)";
+    str(a->key.network_name);
+    out += R"(,"containerID":)";
+    str(a->key.container_id);
+    out += R"(,"ifName":)";
+    str(a->key.if_name);
+    out += ",\"";
+    out += AddressKey(a->address);
+    out += "\":\"";
+    out += a->address.ToString();
+    out += R"(","allocationTimestamp":)";
+    out += std::to_string(ToUnixNanos(a->allocated_at));
+    out += R"(,"metadata":{)";
+    const char* sep = "";
     if (!a->metadata.k8s_namespace.empty()) {
-      member("k8sPodNamespace", "\"" + strings::JsonEscape(a->metadata.k8s_namespace) + "\"");
+      out += R"("k8sPodNamespace":)";
+      str(a->metadata.k8s_namespace);
+      sep = ",";
     }
     if (!a->metadata.k8s_name.empty()) {
-      member("k8sPodName", "\"" + strings::JsonEscape(a->metadata.k8s_name) + "\"");
+      out += sep;
+      out += R"("k8sPodName":)";
+      str(a->metadata.k8s_name);
+      sep = ",";
     }
     if (a->metadata.interfaces_count != 0) {
-      member("interfacesCount", std::to_string(a->metadata.interfaces_count));
+      out += sep;
+      out += R"("interfacesCount":)";
+      out += std::to_string(a->metadata.interfaces_count);
     }
     out += "}}";
   }
   out += R"(],"cooldowns":[)";
   first = true;
   for (const auto* c : cools) {
-    fmt::format_to(std::back_inserter(out), R"({}{{"{}":"{}","cooldownUntil":{}}})",
-                   first ? "" : ",", AddressKey(c->address), c->address.ToString(),
-                   ToUnixNanos(c->until));
+    out += first ? "{\"" : ",{\"";
     first = false;
+    out += AddressKey(c->address);
+    out += "\":\"";
+    out += c->address.ToString();
+    out += R"(","cooldownUntil":)";
+    out += std::to_string(ToUnixNanos(c->until));
+    out += '}';
   }
   out += "]}";
   return out;
