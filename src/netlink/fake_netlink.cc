@@ -139,7 +139,9 @@ int FakeKernel::AddNamespace() {
   return id;
 }
 
-FakeKernel::Namespace& FakeKernel::ns(int id) { return namespaces_.at(id); }
+FakeKernel::Namespace& FakeKernel::ns(int id) {
+  return namespaces_.at(id);
+}
 
 void FakeKernel::RemoveNamespace(int id) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
@@ -174,7 +176,9 @@ void FakeKernel::FailNextOp(std::optional<OpKind> kind, int err) {
   fail_next_ = std::make_pair(kind, err);
 }
 
-FakeKernel::Namespace& FakeNetlink::Ns() { return kernel_.ns(ns_id_); }
+FakeKernel::Namespace& FakeNetlink::Ns() {
+  return kernel_.ns(ns_id_);
+}
 
 Result<std::vector<Link>> FakeNetlink::ListLinks() {
   std::lock_guard<std::recursive_mutex> lock(kernel_.mutex());
@@ -511,9 +515,9 @@ int FakeNetlink::ApplyOne(const Op& op) {
           return EEXIST;
         }
       }
-      auto pos = std::upper_bound(
-          ns.rules.begin(), ns.rules.end(), r,
-          [](const Rule& a, const Rule& b) { return a.priority < b.priority; });
+      auto pos =
+          std::upper_bound(ns.rules.begin(), ns.rules.end(), r,
+                           [](const Rule& a, const Rule& b) { return a.priority < b.priority; });
       ns.rules.insert(pos, r);
       return 0;
     }
@@ -543,9 +547,8 @@ int FakeNetlink::ApplyOne(const Op& op) {
     }
     case OpKind::kNeighDel: {
       const auto& n = std::get<Neighbor>(op.obj);
-      auto it = std::find_if(ns.neighbors.begin(), ns.neighbors.end(), [&](const Neighbor& x) {
-        return x.index == n.index && x.ip == n.ip;
-      });
+      auto it = std::find_if(ns.neighbors.begin(), ns.neighbors.end(),
+                             [&](const Neighbor& x) { return x.index == n.index && x.ip == n.ip; });
       if (it == ns.neighbors.end()) {
         return ENOENT;
       }

@@ -38,13 +38,17 @@ class FakeKernel {
   // constructor and stands for the host).
   int AddNamespace();
   Namespace& ns(int id);
+
   bool HasNamespace(int id) const { return namespaces_.count(id) != 0; }
+
   void RemoveNamespace(int id);
+
   std::recursive_mutex& mutex() { return mu_; }
 
   // Makes the next matching ApplyBatch() op of this kind fail with errno (once). kind == nullopt
   // matches any op.
   void FailNextOp(std::optional<OpKind> kind, int err);
+
   // Counts ApplyBatch() batches and List*/Get* calls ("round trips").
   int round_trips() const { return round_trips_; }
 
@@ -88,6 +92,7 @@ class FakeNetlink : public NetlinkOps {
 class FakeSysctl : public SysctlOps {
  public:
   FakeSysctl(FakeKernel& kernel, int ns_id) : kernel_(kernel), ns_id_(ns_id) {}
+
   Result<std::string> Read(std::string_view key) override;
   Result<void> Write(std::string_view key, std::string_view value) override;
 

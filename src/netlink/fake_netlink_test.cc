@@ -9,7 +9,9 @@
 namespace vpccni::netlink {
 namespace {
 
-net::IpAddress Ip(std::string_view s) { return *net::IpAddress::Parse(s); }
+net::IpAddress Ip(std::string_view s) {
+  return *net::IpAddress::Parse(s);
+}
 
 class FakeNetlinkTest : public ::testing::Test {
  protected:

@@ -15,7 +15,9 @@
 namespace vpccni::netlink {
 namespace {
 
-constexpr size_t Align4(size_t n) { return (n + 3U) & ~size_t{3}; }
+constexpr size_t Align4(size_t n) {
+  return (n + 3U) & ~size_t{3};
+}
 
 Error Malformed(std::string_view what) {
   return MakeError(ErrorCode::kInvalidArgument, "malformed netlink message: {}", what);
@@ -70,8 +72,8 @@ Result<net::IpAddress> AttrIp(const RawAttr& a, uint8_t family) {
     std::memcpy(b.data(), a.data.data(), 16);
     return net::IpAddress(net::Ipv6Address(b));
   }
-  return Malformed(fmt::format("address attribute of {} bytes for family {}", a.data.size(),
-                               family));
+  return Malformed(
+      fmt::format("address attribute of {} bytes for family {}", a.data.size(), family));
 }
 
 Result<void> CheckFamily(uint8_t family) {
@@ -96,7 +98,9 @@ net::IpAddress AnyAddress(uint8_t family) {
   return net::IpAddress(net::Ipv4Address());
 }
 
-uint8_t FamilyOf(const net::IpAddress& a) { return a.IsV4() ? AF_INET : AF_INET6; }
+uint8_t FamilyOf(const net::IpAddress& a) {
+  return a.IsV4() ? AF_INET : AF_INET6;
+}
 
 }  // namespace
 
@@ -482,7 +486,9 @@ Result<Neighbor> DecodeNeighbor(const RawMessage& m) {
 
 namespace {
 
-void PutSkipStats(MessageBuilder& b) { b.PutU32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS); }
+void PutSkipStats(MessageBuilder& b) {
+  b.PutU32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+}
 
 }  // namespace
 
@@ -658,7 +664,8 @@ std::vector<uint8_t> EncodeRoute(uint16_t msg_type, uint16_t flags, const Route&
   rtmsg rt{};
   rt.rtm_family = r.Family();
   rt.rtm_dst_len = static_cast<uint8_t>(r.dst.len);
-  rt.rtm_table = r.table < 256 ? static_cast<uint8_t>(r.table) : static_cast<uint8_t>(RT_TABLE_UNSPEC);
+  rt.rtm_table =
+      r.table < 256 ? static_cast<uint8_t>(r.table) : static_cast<uint8_t>(RT_TABLE_UNSPEC);
   if (msg_type == RTM_DELROUTE) {
     rt.rtm_scope = RT_SCOPE_NOWHERE;
   } else {
@@ -701,7 +708,8 @@ std::vector<uint8_t> EncodeRule(uint16_t msg_type, uint16_t flags, const Rule& r
   fh.src_len = r.src ? static_cast<uint8_t>(r.src->len) : 0;
   fh.dst_len = r.dst ? static_cast<uint8_t>(r.dst->len) : 0;
   fh.table = r.table < 256 ? static_cast<uint8_t>(r.table) : static_cast<uint8_t>(RT_TABLE_UNSPEC);
-  fh.action = (msg_type == RTM_DELRULE && r.table == 0) ? static_cast<uint8_t>(FR_ACT_UNSPEC) : r.action;
+  fh.action =
+      (msg_type == RTM_DELRULE && r.table == 0) ? static_cast<uint8_t>(FR_ACT_UNSPEC) : r.action;
   b.PutHeader(fh);
   if (r.priority != 0 || msg_type == RTM_NEWRULE) {
     b.PutU32(FRA_PRIORITY, r.priority);
@@ -780,8 +788,7 @@ std::vector<uint8_t> EncodeOp(const Op& op) {
     case OpKind::kRuleDel:
       return EncodeRule(RTM_DELRULE, 0, std::get<Rule>(op.obj));
     case OpKind::kNeighReplace:
-      return EncodeNeighbor(RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_REPLACE,
-                            std::get<Neighbor>(op.obj));
+      return EncodeNeighbor(RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_REPLACE, std::get<Neighbor>(op.obj));
     case OpKind::kNeighDel:
       return EncodeNeighbor(RTM_DELNEIGH, 0, std::get<Neighbor>(op.obj));
   }

@@ -25,15 +25,22 @@ class MessageBuilder {
 
   // Appends the fixed family header (ifinfomsg, rtmsg, ...), padded to 4 bytes.
   void PutRaw(const void* data, size_t len);
+
   template <typename T>
   void PutHeader(const T& hdr) {
     PutRaw(&hdr, sizeof(T));
   }
+
   void PutAttr(uint16_t type, const void* data, size_t len);
+
   void PutU8(uint16_t type, uint8_t v) { PutAttr(type, &v, 1); }
+
   void PutU16(uint16_t type, uint16_t v) { PutAttr(type, &v, 2); }
+
   void PutU32(uint16_t type, uint32_t v) { PutAttr(type, &v, 4); }
+
   void PutS32(uint16_t type, int32_t v) { PutAttr(type, &v, 4); }
+
   // NUL-terminated string attribute.
   void PutString(uint16_t type, std::string_view s);
   // Raw address bytes (4 or 16).
@@ -95,7 +102,7 @@ std::vector<uint8_t> EncodeNewDummy(const DummySpec& spec);
 // Changes an existing link by index, or by name when index == 0 (name must be set then).
 std::vector<uint8_t> EncodeSetLink(const LinkChange& change, std::string_view name = {});
 std::vector<uint8_t> EncodeDelLink(int index, std::string_view name = {});
-std::vector<uint8_t> EncodeAddress(uint16_t msg_type, const Address& a);     // RTM_NEW/DELADDR
+std::vector<uint8_t> EncodeAddress(uint16_t msg_type, const Address& a);  // RTM_NEW/DELADDR
 std::vector<uint8_t> EncodeDumpAddresses(uint8_t family);
 std::vector<uint8_t> EncodeRoute(uint16_t msg_type, uint16_t flags, const Route& r);
 std::vector<uint8_t> EncodeDumpRoutes(uint8_t family);

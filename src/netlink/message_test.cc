@@ -26,8 +26,13 @@ std::string Hex(const std::vector<uint8_t>& b) {
   return strings::HexEncode(std::string_view(reinterpret_cast<const char*>(b.data()), b.size()));
 }
 
-net::IpAddress Ip(std::string_view s) { return *net::IpAddress::Parse(s); }
-net::MacAddress Mac(std::string_view s) { return *net::MacAddress::Parse(s); }
+net::IpAddress Ip(std::string_view s) {
+  return *net::IpAddress::Parse(s);
+}
+
+net::MacAddress Mac(std::string_view s) {
+  return *net::MacAddress::Parse(s);
+}
 
 // Splits one message; keeps its bytes alive for the rest of the test binary (RawMessage points
 // into them).
@@ -49,7 +54,7 @@ TEST(MessageGolden, RuleTo512) {
   auto bytes = EncodeRule(RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL, r);
   EXPECT_EQ(Hex(bytes),
             "34000000200000060000000000000000"  // nlmsghdr: len 52, RTM_NEWRULE, CREATE|EXCL
-            "022000" "00fe000001" "00000000"    // fib_rule_hdr: inet, dst_len 32, table 254
+            "02200000fe00000100000000"          // fib_rule_hdr: inet, dst_len 32, table 254
             "0800060000020000"                  // FRA_PRIORITY 512
             "080001000a000005"                  // FRA_DST 10.0.0.5
             "08000f00fe000000");                // FRA_TABLE 254
@@ -131,13 +136,47 @@ TEST(MessageGolden, VethWithPeerInNetns) {
   EXPECT_EQ(bytes.size(), 16 + sizeof(ifinfomsg) + 20 + 12 + 8 + attrs[3].data.size() + 4);
 }
 
+TEST(MessageGolden, VlanAndDummy) {
+  VlanSpec v;
+  v.name = "vlan.eth.5";
+  v.parent_index = 3;
+  v.vlan_id = 5;
+  v.mac = Mac("02:00:00:00:00:05");
+  auto vm = Single(EncodeNewVlan(v));
+  ASSERT_OK_AND_ASSIGN(auto attrs, SplitAttrs(vm.payload.subspan(sizeof(ifinfomsg))));
+  ASSERT_EQ(attrs.size(), 4U);
+  EXPECT_EQ(attrs[1].type, IFLA_LINK);
+  uint32_t parent = 0;
+  std::memcpy(&parent, attrs[1].data.data(), 4);
+  EXPECT_EQ(parent, 3U);
+  ASSERT_EQ(attrs[3].type, IFLA_LINKINFO);
+  ASSERT_OK_AND_ASSIGN(auto info, SplitAttrs(attrs[3].data));
+  ASSERT_EQ(info.size(), 2U);
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(info[0].data.data())), "vlan");
+  ASSERT_OK_AND_ASSIGN(auto data, SplitAttrs(info[1].data));
+  ASSERT_EQ(data.size(), 1U);
+  EXPECT_EQ(data[0].type, IFLA_VLAN_ID);
+  uint16_t id = 0;
+  std::memcpy(&id, data[0].data.data(), 2);
+  EXPECT_EQ(id, 5);
+
+  DummySpec d{"dm0", std::nullopt, 9001};
+  auto dm = Single(EncodeNewDummy(d));
+  EXPECT_EQ(dm.flags, NLM_F_CREATE | NLM_F_EXCL);
+  ASSERT_OK_AND_ASSIGN(auto dattrs, SplitAttrs(dm.payload.subspan(sizeof(ifinfomsg))));
+  ASSERT_EQ(dattrs.size(), 3U);  // name, mtu, linkinfo{kind dummy}
+  ASSERT_OK_AND_ASSIGN(auto dinfo, SplitAttrs(dattrs[2].data));
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(dinfo[0].data.data())), "dummy");
+}
+
 TEST(MessageGolden, SetLinkUpByIndex) {
   LinkChange c;
   c.index = 3;
   c.up = true;
   EXPECT_EQ(Hex(EncodeSetLink(c)),
             "20000000100000000000000000000000"  // len 32, RTM_NEWLINK, no flags
-            "0000000003000000" "0100000001000000");  // ifi_index 3, flags UP, change UP
+            "0000000003000000"
+            "0100000001000000");  // ifi_index 3, flags UP, change UP
 }
 
 TEST(MessageRoundTrip, Route) {
@@ -177,7 +216,8 @@ TEST(MessageRoundTrip, RuleWithFwmarkAndIfaces) {
   auto m = Single(EncodeRule(RTM_NEWRULE, NLM_F_CREATE, r));
   ASSERT_OK_AND_ASSIGN(auto back, DecodeRule(m));
   EXPECT_EQ(back, r);
-  EXPECT_EQ(back.ToString(), "-6 prio 1024 from fd00::/8 fwmark 0x80/0x80 iif eth0 oif eth1 lookup 300");
+  EXPECT_EQ(back.ToString(),
+            "-6 prio 1024 from fd00::/8 fwmark 0x80/0x80 iif eth0 oif eth1 lookup 300");
 }
 
 TEST(MessageRoundTrip, AddressAndNeighbor) {

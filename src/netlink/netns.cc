@@ -30,7 +30,9 @@ Result<std::string> NamedPath(std::string_view name) {
   return std::string(kNetnsRunDir) + "/" + std::string(name);
 }
 
-Error SysError(int err, std::string msg) { return ErrnoToError(err, std::move(msg)); }
+Error SysError(int err, std::string msg) {
+  return ErrnoToError(err, std::move(msg));
+}
 
 // Makes /run/netns exist and be a shared mount point, as `ip netns add` does, so that
 // namespaces mounted later propagate to mount namespaces created from this one.
@@ -63,7 +65,9 @@ Result<Netns> Netns::OpenPath(const std::string& path) {
     int err = errno;
     return SysError(err, fmt::format("open netns {}", path));
   }
+
   struct statfs st {};
+
   if (fstatfs(fd, &st) != 0 || st.f_type != NSFS_MAGIC) {
     close(fd);
     return MakeError(ErrorCode::kInvalidArgument, "{} is not a network namespace", path);
@@ -76,7 +80,9 @@ Result<Netns> Netns::OpenByName(std::string_view name) {
   return OpenPath(path);
 }
 
-Result<Netns> Netns::Current() { return OpenPath(kThreadNetns); }
+Result<Netns> Netns::Current() {
+  return OpenPath(kThreadNetns);
+}
 
 bool Netns::NamedExists(std::string_view name) {
   auto path = NamedPath(name);
@@ -127,7 +133,9 @@ Result<void> Netns::DeleteNamed(std::string_view name) {
   return Ok();
 }
 
-Netns::Netns(Netns&& o) noexcept : fd_(o.fd_), path_(std::move(o.path_)) { o.fd_ = -1; }
+Netns::Netns(Netns&& o) noexcept : fd_(o.fd_), path_(std::move(o.path_)) {
+  o.fd_ = -1;
+}
 
 Netns& Netns::operator=(Netns&& o) noexcept {
   if (this != &o) {
@@ -149,7 +157,9 @@ Netns::~Netns() {
 
 bool Netns::SameAs(const Netns& other) const {
   struct stat a {};
+
   struct stat b {};
+
   if (fstat(fd_, &a) != 0 || fstat(other.fd_, &b) != 0) {
     return false;
   }
@@ -169,9 +179,13 @@ Result<ScopedNetns> ScopedNetns::EnterFd(int netns_fd) {
   return ScopedNetns(saved);
 }
 
-Result<ScopedNetns> ScopedNetns::Enter(const Netns& target) { return EnterFd(target.fd()); }
+Result<ScopedNetns> ScopedNetns::Enter(const Netns& target) {
+  return EnterFd(target.fd());
+}
 
-ScopedNetns::ScopedNetns(ScopedNetns&& o) noexcept : saved_fd_(o.saved_fd_) { o.saved_fd_ = -1; }
+ScopedNetns::ScopedNetns(ScopedNetns&& o) noexcept : saved_fd_(o.saved_fd_) {
+  o.saved_fd_ = -1;
+}
 
 ScopedNetns::~ScopedNetns() {
   if (saved_fd_ < 0) {

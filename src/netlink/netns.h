@@ -40,12 +40,15 @@ class Netns {
   ~Netns();
 
   int fd() const { return fd_; }
+
   const std::string& path() const { return path_; }
+
   // True when both refer to the same namespace (same nsfs inode).
   bool SameAs(const Netns& other) const;
 
  private:
   Netns(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+
   int fd_ = -1;
   std::string path_;
 };
@@ -68,6 +71,7 @@ class ScopedNetns {
 
  private:
   explicit ScopedNetns(int saved_fd) : saved_fd_(saved_fd) {}
+
   int saved_fd_ = -1;
 };
 

@@ -1,7 +1,6 @@
 #include "netlink/ops.h"
 
 #include <cerrno>
-
 #include <cstring>
 
 #include "netlink/socket.h"
@@ -68,18 +67,40 @@ Result<void> NetlinkOps::MoveLinkToNetns(int index, int netns_fd) {
   return ApplyStrict(Op::SetLink(c));
 }
 
-Result<void> NetlinkOps::AddAddress(const Address& a) { return ApplyStrict(Op::AddAddr(a)); }
-Result<void> NetlinkOps::DeleteAddress(const Address& a) { return ApplyStrict(Op::DelAddr(a)); }
-Result<void> NetlinkOps::AddRoute(const Route& r) { return ApplyStrict(Op::AddRoute(r)); }
-Result<void> NetlinkOps::ReplaceRoute(const Route& r) { return ApplyStrict(Op::ReplaceRoute(r)); }
-Result<void> NetlinkOps::DeleteRoute(const Route& r) { return ApplyStrict(Op::DelRoute(r)); }
-Result<void> NetlinkOps::AddRule(const Rule& r) { return ApplyStrict(Op::AddRule(r)); }
-Result<void> NetlinkOps::DeleteRule(const Rule& r) { return ApplyStrict(Op::DelRule(r)); }
+Result<void> NetlinkOps::AddAddress(const Address& a) {
+  return ApplyStrict(Op::AddAddr(a));
+}
+
+Result<void> NetlinkOps::DeleteAddress(const Address& a) {
+  return ApplyStrict(Op::DelAddr(a));
+}
+
+Result<void> NetlinkOps::AddRoute(const Route& r) {
+  return ApplyStrict(Op::AddRoute(r));
+}
+
+Result<void> NetlinkOps::ReplaceRoute(const Route& r) {
+  return ApplyStrict(Op::ReplaceRoute(r));
+}
+
+Result<void> NetlinkOps::DeleteRoute(const Route& r) {
+  return ApplyStrict(Op::DelRoute(r));
+}
+
+Result<void> NetlinkOps::AddRule(const Rule& r) {
+  return ApplyStrict(Op::AddRule(r));
+}
+
+Result<void> NetlinkOps::DeleteRule(const Rule& r) {
+  return ApplyStrict(Op::DelRule(r));
+}
 
 Result<void> NetlinkOps::ReplaceNeighbor(const Neighbor& n) {
   return ApplyStrict(Op::ReplaceNeigh(n));
 }
 
-Result<void> NetlinkOps::DeleteNeighbor(const Neighbor& n) { return ApplyStrict(Op::DelNeigh(n)); }
+Result<void> NetlinkOps::DeleteNeighbor(const Neighbor& n) {
+  return ApplyStrict(Op::DelNeigh(n));
+}
 
 }  // namespace vpccni::netlink

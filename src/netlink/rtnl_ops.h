@@ -30,6 +30,7 @@ class RtnlOps : public NetlinkOps {
   Result<std::vector<Rule>> ListRules(uint8_t family) override;
   Result<std::vector<Neighbor>> ListNeighbors(uint8_t family, int index) override;
   Result<std::vector<int>> ApplyBatch(const std::vector<Op>& ops) override;
+
   // Kernel error text (extended ack) of the last failed op of the last ApplyBatch(), if any.
   const std::string& last_error_text() const { return last_error_text_; }
 
@@ -37,6 +38,7 @@ class RtnlOps : public NetlinkOps {
 
  private:
   explicit RtnlOps(NetlinkSocket s) : sock_(std::move(s)) {}
+
   // Creates a link from an encoded RTM_NEWLINK (with NLM_F_ECHO) and returns it by name.
   Result<Link> CreateLink(std::vector<uint8_t> msg, const std::string& name);
   NetlinkSocket sock_;

@@ -15,9 +15,17 @@
 namespace vpccni::netlink {
 namespace {
 
-net::IpAddress Ip(std::string_view s) { return *net::IpAddress::Parse(s); }
-net::MacAddress Mac(std::string_view s) { return *net::MacAddress::Parse(s); }
-IpPrefix Prefix(std::string_view s) { return *IpPrefix::Parse(s); }
+net::IpAddress Ip(std::string_view s) {
+  return *net::IpAddress::Parse(s);
+}
+
+net::MacAddress Mac(std::string_view s) {
+  return *net::MacAddress::Parse(s);
+}
+
+IpPrefix Prefix(std::string_view s) {
+  return *IpPrefix::Parse(s);
+}
 
 Route MakeRoute(uint32_t table, IpPrefix dst, std::optional<net::IpAddress> gw, int oif) {
   Route r;
@@ -48,6 +56,7 @@ class RtnlPrivilegedTest : public ::testing::Test {
     ASSERT_OK_AND_ASSIGN(auto ops, RtnlOps::OpenInNetns(ns));
     ops_ = std::make_unique<RtnlOps>(std::move(ops));
   }
+
   void TearDown() override {
     ops_.reset();
     for (const auto& n : created_) {
@@ -86,8 +95,7 @@ TEST_F(RtnlPrivilegedTest, NamedNetnsLifecycle) {
 
 TEST_F(RtnlPrivilegedTest, LinksVethAcrossNamespacesAndLinkChanges) {
   ASSERT_OK_AND_ASSIGN(auto nsb, Netns::OpenByName(b_));
-  VethSpec v{"h0", Mac("02:00:00:00:aa:01"), 1500, "c0", Mac("02:00:00:00:aa:02"), 9001,
-             nsb.fd()};
+  VethSpec v{"h0", Mac("02:00:00:00:aa:01"), 1500, "c0", Mac("02:00:00:00:aa:02"), 9001, nsb.fd()};
   ASSERT_OK_AND_ASSIGN(auto h0, ops_->CreateVeth(v));
   EXPECT_EQ(h0.name, "h0");
   EXPECT_EQ(h0.kind, "veth");
@@ -141,12 +149,12 @@ TEST_F(RtnlPrivilegedTest, DummyAndVlanWhenTheKernelHasThem) {
 }
 
 TEST_F(RtnlPrivilegedTest, AddressesRoutesRulesNeighboursV4AndV6) {
-  ASSERT_OK_AND_ASSIGN(auto e0, ops_->CreateVeth({"e0", std::nullopt, 0, "e0p", std::nullopt, 0,
-                                                  -1}));
-  ASSERT_OK(ops_->Apply({Op::SetLink({e0.index, true, std::nullopt, std::nullopt, std::nullopt}),
-                         Op::AddAddr({e0.index, Prefix("10.0.1.5/24"), kScopeUniverse, 0}),
-                         Op::AddAddr({e0.index, Prefix("2600:1f14::5/64"), kScopeUniverse,
-                                      0x02})}));
+  ASSERT_OK_AND_ASSIGN(auto e0,
+                       ops_->CreateVeth({"e0", std::nullopt, 0, "e0p", std::nullopt, 0, -1}));
+  ASSERT_OK(
+      ops_->Apply({Op::SetLink({e0.index, true, std::nullopt, std::nullopt, std::nullopt}),
+                   Op::AddAddr({e0.index, Prefix("10.0.1.5/24"), kScopeUniverse, 0}),
+                   Op::AddAddr({e0.index, Prefix("2600:1f14::5/64"), kScopeUniverse, 0x02})}));
   EXPECT_ERROR_CODE(ops_->AddAddress({e0.index, Prefix("10.0.1.5/24"), kScopeUniverse, 0}),
                     ErrorCode::kAlreadyExists);
   ASSERT_OK_AND_ASSIGN(auto addrs, ops_->ListAddresses(0, e0.index));

@@ -145,8 +145,8 @@ Result<std::vector<Reply>> NetlinkSocket::Exchange(std::vector<std::vector<uint8
     if (static_cast<size_t>(n) > buf.size()) {
       return MakeError(ErrorCode::kInternal, "netlink reply of {} bytes truncated", n);
     }
-    ASSIGN_OR_RETURN(auto msgs, SplitMessages(std::span<const uint8_t>(
-                                    buf.data(), static_cast<size_t>(n))));
+    ASSIGN_OR_RETURN(auto msgs,
+                     SplitMessages(std::span<const uint8_t>(buf.data(), static_cast<size_t>(n))));
     for (const auto& m : msgs) {
       if (m.seq < base || m.seq >= base + requests.size()) {
         continue;  // stale reply of an earlier exchange

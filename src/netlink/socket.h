@@ -39,10 +39,11 @@ class NetlinkSocket {
   ~NetlinkSocket();
 
   // Sends all requests in one sendmsg (callers keep batches to ~128 requests so the acks fit the
-  // receive buffer; RtnlOps::ApplyBatch() splits larger ones) (each stamped with seq and REQUEST|ACK flags) and collects
-  // one Reply per request, in order. Dump requests (NLM_F_DUMP) collect their messages until
-  // NLMSG_DONE. Only transport failures are errors (kInternal/kUnavailable with sys_errno);
-  // kernel errors are reported per request in Reply::error.
+  // receive buffer; RtnlOps::ApplyBatch() splits larger ones) (each stamped with seq and
+  // REQUEST|ACK flags) and collects one Reply per request, in order. Dump requests (NLM_F_DUMP)
+  // collect their messages until NLMSG_DONE. Only transport failures are errors
+  // (kInternal/kUnavailable with sys_errno); kernel errors are reported per request in
+  // Reply::error.
   Result<std::vector<Reply>> Exchange(std::vector<std::vector<uint8_t>> requests);
 
   // One request; returns its data messages, or an Error carrying the kernel errno:
@@ -54,6 +55,7 @@ class NetlinkSocket {
 
  private:
   explicit NetlinkSocket(int fd) : fd_(fd) {}
+
   int fd_ = -1;
   uint32_t seq_ = 1;
 };

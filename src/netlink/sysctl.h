@@ -27,6 +27,7 @@ class ProcSysctl : public SysctlOps {
  public:
   // root defaults to /proc/sys (tests may point it at a temp dir).
   explicit ProcSysctl(std::string root = "/proc/sys") : root_(std::move(root)) {}
+
   Result<std::string> Read(std::string_view key) override;
   Result<void> Write(std::string_view key, std::string_view value) override;
 
@@ -40,6 +41,7 @@ class ProcSysctl : public SysctlOps {
 class NetnsSysctl : public SysctlOps {
  public:
   explicit NetnsSysctl(int netns_fd) : netns_fd_(netns_fd) {}
+
   Result<std::string> Read(std::string_view key) override;
   Result<void> Write(std::string_view key, std::string_view value) override;
 

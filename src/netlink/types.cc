@@ -47,7 +47,9 @@ IpPrefix IpPrefix::Masked() const {
   return {net::Ipv6Cidr(addr.V6(), len).Network(), len};
 }
 
-std::string IpPrefix::ToString() const { return fmt::format("{}/{}", addr.ToString(), len); }
+std::string IpPrefix::ToString() const {
+  return fmt::format("{}/{}", addr.ToString(), len);
+}
 
 std::string Address::ToString() const {
   std::string s = fmt::format("{} dev #{}", prefix.ToString(), index);

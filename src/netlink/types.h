@@ -36,9 +36,12 @@ struct IpPrefix {
 
   // A single-host prefix (/32 or /128).
   static IpPrefix Host(const net::IpAddress& a) { return {a, a.IsV4() ? 32 : 128}; }
+
   // Parses "a.b.c.d/n", "x::y/n"; a bare address only when allow_bare (then /32 or /128).
   static Result<IpPrefix> Parse(std::string_view s, bool allow_bare = false);
+
   uint8_t Family() const { return addr.IsV4() ? kFamilyV4 : kFamilyV6; }
+
   // The prefix with host bits cleared.
   IpPrefix Masked() const;
   std::string ToString() const;
@@ -51,24 +54,25 @@ struct Link {
   std::string name;
   net::MacAddress mac;
   uint32_t mtu = 0;
-  uint32_t flags = 0;       // IFF_* (IFF_UP = 1)
-  uint8_t oper_state = 0;   // IF_OPER_*
-  std::string kind;         // "veth", "vlan", "dummy", "" for physical
-  int parent_index = 0;     // IFLA_LINK (veth peer index in its netns, vlan parent)
-  int master_index = 0;     // IFLA_MASTER
-  uint16_t vlan_id = 0;     // for kind == "vlan"
-  int link_netnsid = -1;    // IFLA_LINK_NETNSID when the peer/parent is in another netns
+  uint32_t flags = 0;      // IFF_* (IFF_UP = 1)
+  uint8_t oper_state = 0;  // IF_OPER_*
+  std::string kind;        // "veth", "vlan", "dummy", "" for physical
+  int parent_index = 0;    // IFLA_LINK (veth peer index in its netns, vlan parent)
+  int master_index = 0;    // IFLA_MASTER
+  uint16_t vlan_id = 0;    // for kind == "vlan"
+  int link_netnsid = -1;   // IFLA_LINK_NETNSID when the peer/parent is in another netns
 
   bool IsUp() const { return (flags & 1U) != 0; }
+
   auto operator<=>(const Link&) const = default;
 };
 
 // An interface address (RTM_NEWADDR).
 struct Address {
   int index = 0;
-  IpPrefix prefix;                  // address + prefix length, e.g. 10.0.1.5/24
+  IpPrefix prefix;  // address + prefix length, e.g. 10.0.1.5/24
   uint8_t scope = kScopeUniverse;
-  uint32_t flags = 0;               // IFA_F_* (IFA_F_NODAD = 0x02, IFA_F_TENTATIVE = 0x40)
+  uint32_t flags = 0;  // IFA_F_* (IFA_F_NODAD = 0x02, IFA_F_TENTATIVE = 0x40)
 
   std::string ToString() const;
   auto operator<=>(const Address&) const = default;
@@ -77,16 +81,17 @@ struct Address {
 // A route (RTM_NEWROUTE). Identity for replace/delete: family, table, dst, tos(0), priority.
 struct Route {
   uint32_t table = kTableMain;
-  IpPrefix dst;                     // len 0 = default route
+  IpPrefix dst;  // len 0 = default route
   std::optional<net::IpAddress> gateway;
-  int oif = 0;                      // output ifindex, 0 = unspecified
+  int oif = 0;  // output ifindex, 0 = unspecified
   std::optional<net::IpAddress> prefsrc;
   uint8_t scope = kScopeUniverse;
-  uint8_t protocol = 3;             // RTPROT_BOOT (what `ip route add` uses); KERNEL = 2
-  uint8_t type = 1;                 // RTN_UNICAST
-  uint32_t priority = 0;            // metric
+  uint8_t protocol = 3;   // RTPROT_BOOT (what `ip route add` uses); KERNEL = 2
+  uint8_t type = 1;       // RTN_UNICAST
+  uint32_t priority = 0;  // metric
 
   uint8_t Family() const { return dst.Family(); }
+
   std::string ToString() const;
   auto operator<=>(const Route&) const = default;
 };
@@ -97,12 +102,12 @@ struct Rule {
   uint32_t priority = 0;
   std::optional<IpPrefix> src;
   std::optional<IpPrefix> dst;
-  uint32_t table = 0;               // 0 = none (on delete: any)
+  uint32_t table = 0;  // 0 = none (on delete: any)
   uint32_t fwmark = 0;
   uint32_t fwmask = 0;
   std::string iif;
   std::string oif;
-  uint8_t action = 1;               // FR_ACT_TO_TBL
+  uint8_t action = 1;  // FR_ACT_TO_TBL
 
   std::string ToString() const;
   auto operator<=>(const Rule&) const = default;
@@ -113,9 +118,10 @@ struct Neighbor {
   int index = 0;
   net::IpAddress ip;
   net::MacAddress mac;
-  uint16_t state = 0x80;            // NUD_PERMANENT
+  uint16_t state = 0x80;  // NUD_PERMANENT
 
   uint8_t Family() const { return ip.IsV4() ? kFamilyV4 : kFamilyV6; }
+
   std::string ToString() const;
   auto operator<=>(const Neighbor&) const = default;
 };
@@ -126,7 +132,7 @@ struct LinkChange {
   std::optional<bool> up;
   std::optional<uint32_t> mtu;
   std::optional<net::MacAddress> mac;
-  std::optional<int> netns_fd;      // move the link into this netns
+  std::optional<int> netns_fd;  // move the link into this netns
 
   std::string ToString() const;
   auto operator<=>(const LinkChange&) const = default;
@@ -137,7 +143,7 @@ struct LinkChange {
 struct VethSpec {
   std::string name;
   std::optional<net::MacAddress> mac;
-  uint32_t mtu = 0;                 // 0 = kernel default
+  uint32_t mtu = 0;  // 0 = kernel default
   std::string peer_name;
   std::optional<net::MacAddress> peer_mac;
   uint32_t peer_mtu = 0;
@@ -183,14 +189,23 @@ struct Op {
   bool tolerate_missing = false;
 
   static Op SetLink(LinkChange c) { return {OpKind::kLinkSet, std::move(c), false, false}; }
+
   static Op AddAddr(Address a) { return {OpKind::kAddrAdd, std::move(a), true, false}; }
+
   static Op DelAddr(Address a) { return {OpKind::kAddrDel, std::move(a), false, true}; }
+
   static Op AddRoute(Route r) { return {OpKind::kRouteAdd, std::move(r), true, false}; }
+
   static Op ReplaceRoute(Route r) { return {OpKind::kRouteReplace, std::move(r), false, false}; }
+
   static Op DelRoute(Route r) { return {OpKind::kRouteDel, std::move(r), false, true}; }
+
   static Op AddRule(Rule r) { return {OpKind::kRuleAdd, std::move(r), true, false}; }
+
   static Op DelRule(Rule r) { return {OpKind::kRuleDel, std::move(r), false, true}; }
+
   static Op ReplaceNeigh(Neighbor n) { return {OpKind::kNeighReplace, std::move(n), false, false}; }
+
   static Op DelNeigh(Neighbor n) { return {OpKind::kNeighDel, std::move(n), false, true}; }
 
   // `ip`-like text, e.g. "rule add prio 512 to 10.0.0.5/32 lookup 254".

@@ -23,16 +23,16 @@ using netlink::Op;
 using netlink::Route;
 using netlink::Rule;
 
-uint8_t FamilyOf(const net::IpAddress& ip) { return ip.IsV4() ? kFamilyV4 : kFamilyV6; }
+uint8_t FamilyOf(const net::IpAddress& ip) {
+  return ip.IsV4() ? kFamilyV4 : kFamilyV6;
+}
 
 net::IpAddress DefaultGateway(const EniNetwork& eni) {
   if (eni.gateway) {
     return *eni.gateway;
   }
   if (eni.primary_address.addr.IsV4()) {
-    return net::Ipv4Cidr(eni.primary_address.addr.V4(), eni.primary_address.len)
-        .Network()
-        .Plus(1);
+    return net::Ipv4Cidr(eni.primary_address.addr.V4(), eni.primary_address.len).Network().Plus(1);
   }
   return *net::IpAddress::Parse("fe80:ec2::1");
 }
@@ -139,9 +139,8 @@ Result<void> PlanEni(const HostNetworkConfig& cfg, const EniNetwork& eni,
   gw_route.scope = kScopeLink;
   Route def;
   def.table = table;
-  def.dst = IpPrefix{gw.IsV4() ? net::IpAddress(net::Ipv4Address())
-                               : net::IpAddress(net::Ipv6Address()),
-                     0};
+  def.dst = IpPrefix{
+      gw.IsV4() ? net::IpAddress(net::Ipv4Address()) : net::IpAddress(net::Ipv6Address()), 0};
   def.gateway = gw;
   def.oif = link->index;
   bool flushed = link_goes_up;  // a link coming up has no routes yet
@@ -279,8 +278,7 @@ Result<HostNetworkPlan> Plan(const HostNetworkConfig& cfg, const ObservedHostNet
       if (cfg.ipv6) {
         plan.sysctls.push_back({"net/ipv6/conf/all/disable_ipv6", "0", true});
         plan.sysctls.push_back({"net/ipv6/conf/all/forwarding", "1", true});
-        plan.sysctls.push_back(
-            {"net/ipv6/conf/" + plan.primary_ifname + "/accept_ra", "2", true});
+        plan.sysctls.push_back({"net/ipv6/conf/" + plan.primary_ifname + "/accept_ra", "2", true});
       }
     }
   }
@@ -329,8 +327,7 @@ std::vector<PodRuleState> PodRulesFromObserved(const std::vector<Rule>& rules) {
     }
   }
   for (const auto& r : rules) {
-    if (r.priority == kPrioPodFromRule && r.src &&
-        r.src->len == (r.src->addr.IsV4() ? 32 : 128)) {
+    if (r.priority == kPrioPodFromRule && r.src && r.src->len == (r.src->addr.IsV4() ? 32 : 128)) {
       by_ip[r.src->addr] = r.table;
     }
   }

@@ -49,9 +49,9 @@ struct HostNetworkConfig {
   std::vector<EniNetwork> enis;
   uint32_t mtu = 9001;
   bool ipv6 = false;
-  bool node_port_support = true;          // AWS_VPC_CNI_NODE_PORT_SUPPORT
-  bool external_snat = false;             // AWS_VPC_K8S_CNI_EXTERNALSNAT
-  uint32_t connmark = kDefaultConnmark;   // AWS_VPC_K8S_CNI_CONNMARK
+  bool node_port_support = true;                          // AWS_VPC_CNI_NODE_PORT_SUPPORT
+  bool external_snat = false;                             // AWS_VPC_K8S_CNI_EXTERNALSNAT
+  uint32_t connmark = kDefaultConnmark;                   // AWS_VPC_K8S_CNI_CONNMARK
   std::vector<netlink::IpPrefix> external_service_cidrs;  // AWS_EXTERNAL_SERVICE_CIDRS
   bool set_rp_filter = true;
 };
@@ -60,7 +60,7 @@ struct HostNetworkConfig {
 struct ObservedHostNetwork {
   std::vector<netlink::Link> links;
   std::vector<netlink::Address> addresses;
-  std::vector<netlink::Route> routes;     // all tables
+  std::vector<netlink::Route> routes;  // all tables
   std::vector<netlink::Rule> rules;
 };
 
@@ -85,6 +85,7 @@ class HostNetworkApplier {
  public:
   HostNetworkApplier(netlink::NetlinkOps& ops, netlink::SysctlOps& sysctl)
       : ops_(ops), sysctl_(sysctl) {}
+
   // Observe -> plan -> apply ops (one batch) -> sysctls. Returns the plan that was applied.
   Result<HostNetworkPlan> Apply(const HostNetworkConfig& cfg);
   // Per-ENI only (used when ipamd attaches a new ENI): same as Apply() restricted to that ENI.

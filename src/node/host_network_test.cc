@@ -15,9 +15,17 @@ using netlink::FakeSysctl;
 using netlink::IpPrefix;
 using netlink::OpsToString;
 
-net::IpAddress Ip(std::string_view s) { return *net::IpAddress::Parse(s); }
-net::MacAddress Mac(std::string_view s) { return *net::MacAddress::Parse(s); }
-IpPrefix Prefix(std::string_view s) { return *IpPrefix::Parse(s); }
+net::IpAddress Ip(std::string_view s) {
+  return *net::IpAddress::Parse(s);
+}
+
+net::MacAddress Mac(std::string_view s) {
+  return *net::MacAddress::Parse(s);
+}
+
+IpPrefix Prefix(std::string_view s) {
+  return *IpPrefix::Parse(s);
+}
 
 class HostNetworkTest : public ::testing::Test {
  protected:
@@ -34,10 +42,10 @@ class HostNetworkTest : public ::testing::Test {
     stale.table = netlink::kTableMain;
     ASSERT_OK(ops_.AddRule(stale));
 
-    cfg_.enis.push_back({Mac("0a:00:00:00:00:01"), 0, 0, true, false, Prefix("10.0.0.10/24"),
-                         std::nullopt});
-    cfg_.enis.push_back({Mac("0a:00:00:00:00:02"), 1, 0, false, false, Prefix("10.0.1.20/24"),
-                         std::nullopt});
+    cfg_.enis.push_back(
+        {Mac("0a:00:00:00:00:01"), 0, 0, true, false, Prefix("10.0.0.10/24"), std::nullopt});
+    cfg_.enis.push_back(
+        {Mac("0a:00:00:00:00:02"), 1, 0, false, false, Prefix("10.0.1.20/24"), std::nullopt});
     cfg_.external_service_cidrs.push_back(Prefix("172.16.0.0/16"));
   }
 
@@ -107,8 +115,8 @@ TEST_F(HostNetworkTest, TrunkEniGetsNoEniRuleAndWrongAddressIsReplaced) {
 }
 
 TEST_F(HostNetworkTest, MissingLinkAndBadConfigAreErrors) {
-  cfg_.enis.push_back({Mac("0a:00:00:00:00:09"), 2, 0, false, false, Prefix("10.0.2.5/24"),
-                       std::nullopt});
+  cfg_.enis.push_back(
+      {Mac("0a:00:00:00:00:09"), 2, 0, false, false, Prefix("10.0.2.5/24"), std::nullopt});
   ASSERT_OK_AND_ASSIGN(auto obs, ObserveHostNetwork(ops_, netlink::kFamilyV4));
   auto r = PlanHostNetwork(cfg_, obs);
   ASSERT_FALSE(r.has_value());
@@ -143,8 +151,8 @@ TEST(PodRules, ReconcileRestoresLiveAndPrunesDropped) {
   auto state = PodRulesFromObserved(observed);
   ASSERT_EQ(state.size(), 3U);
   EXPECT_EQ(state[1].route_table, 3U);
-  std::vector<PodRuleState> live = {{Ip("10.0.0.5"), 2}, {Ip("10.0.0.7"), 4},
-                                    {Ip("10.0.0.8"), netlink::kTableMain}};
+  std::vector<PodRuleState> live = {
+      {Ip("10.0.0.5"), 2}, {Ip("10.0.0.7"), 4}, {Ip("10.0.0.8"), netlink::kTableMain}};
   EXPECT_EQ(OpsToString(ReconcilePodRulesOps(observed, live)),
             "rule del prio 512 to 10.0.0.6/32 lookup main\n"
             "rule del prio 1536 from 10.0.0.6/32 lookup 3\n"

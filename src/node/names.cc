@@ -5,7 +5,9 @@
 namespace vpccni::node {
 namespace {
 
-constexpr uint32_t Rotl(uint32_t x, int n) { return (x << n) | (x >> (32 - n)); }
+constexpr uint32_t Rotl(uint32_t x, int n) {
+  return (x << n) | (x >> (32 - n));
+}
 
 }  // namespace
 
@@ -115,8 +117,7 @@ uint32_t RouteTableId(int device_number, int network_card) {
   if (network_card == 0) {
     return static_cast<uint32_t>(device_number) + 1U;
   }
-  return 10000U + 100U * static_cast<uint32_t>(network_card) +
-         static_cast<uint32_t>(device_number);
+  return 10000U + 100U * static_cast<uint32_t>(network_card) + static_cast<uint32_t>(device_number);
 }
 
 }  // namespace vpccni::node

@@ -28,7 +28,9 @@ constexpr uint32_t kIfaNoDad = 0x02;
 constexpr int kFromRuleDeletesPerBatch = 2;
 constexpr int kMaxFromRuleBatches = 16;
 
-uint8_t FamilyOf(const net::IpAddress& ip) { return ip.IsV4() ? kFamilyV4 : kFamilyV6; }
+uint8_t FamilyOf(const net::IpAddress& ip) {
+  return ip.IsV4() ? kFamilyV4 : kFamilyV6;
+}
 
 uint32_t PodTable(int interface_index) {
   return interface_index == 0 ? kTableMain : static_cast<uint32_t>(interface_index);
@@ -54,11 +56,10 @@ Result<void> Validate(const PodNetworkConfig& cfg) {
   }
   uint32_t min_mtu = cfg.pod_ip.IsV4() ? 576 : 1280;
   if (cfg.mtu < min_mtu || cfg.mtu > 9001) {
-    return MakeError(ErrorCode::kInvalidArgument, "MTU {} out of range {}-9001", cfg.mtu,
-                     min_mtu);
+    return MakeError(ErrorCode::kInvalidArgument, "MTU {} out of range {}-9001", cfg.mtu, min_mtu);
   }
-  bool unspecified = cfg.pod_ip.IsV4() ? cfg.pod_ip.V4().ToUint() == 0
-                                       : cfg.pod_ip.V6() == net::Ipv6Address();
+  bool unspecified =
+      cfg.pod_ip.IsV4() ? cfg.pod_ip.V4().ToUint() == 0 : cfg.pod_ip.V6() == net::Ipv6Address();
   if (unspecified) {
     return MakeError(ErrorCode::kInvalidArgument, "pod IP is unspecified");
   }
@@ -141,8 +142,8 @@ std::vector<Op> PodContainerOps(const PodNetworkConfig& cfg, int container_index
   ops.push_back(Op::ReplaceRoute(gw_route));
   Route def;
   def.table = table;
-  def.dst = IpPrefix{v6 ? net::IpAddress(net::Ipv6Address()) : net::IpAddress(net::Ipv4Address()),
-                     0};
+  def.dst =
+      IpPrefix{v6 ? net::IpAddress(net::Ipv6Address()) : net::IpAddress(net::Ipv4Address()), 0};
   def.gateway = gw;
   def.oif = container_index;
   ops.push_back(Op::ReplaceRoute(def));
@@ -227,9 +228,9 @@ Result<PodNetworkResult> SetupPodNetwork(const PodNetworkConfig& cfg, PodNetwork
   if (env.host == nullptr || env.pod == nullptr || env.host_sysctl == nullptr) {
     return MakeError(ErrorCode::kInvalidArgument, "pod network env is incomplete");
   }
-  const net::MacAddress host_mac =
-      cfg.host_veth_mac ? *cfg.host_veth_mac
-                        : (env.random_mac ? env.random_mac() : DefaultRandomMac());
+  const net::MacAddress host_mac = cfg.host_veth_mac
+                                       ? *cfg.host_veth_mac
+                                       : (env.random_mac ? env.random_mac() : DefaultRandomMac());
   netlink::VethSpec veth;
   veth.name = cfg.host_veth_name;
   veth.mac = host_mac;
@@ -244,9 +245,8 @@ Result<PodNetworkResult> SetupPodNetwork(const PodNetworkConfig& cfg, PodNetwork
   if (!created && created.error().code == ErrorCode::kAlreadyExists) {
     auto stale = env.host->GetLinkByName(cfg.host_veth_name);
     if (!stale) {
-      Error e = MakeError(ErrorCode::kAlreadyExists,
-                          "interface {} already exists in pod netns {}", cfg.container_ifname,
-                          cfg.netns_path);
+      Error e = MakeError(ErrorCode::kAlreadyExists, "interface {} already exists in pod netns {}",
+                          cfg.container_ifname, cfg.netns_path);
       e.sys_errno = EEXIST;
       return e;
     }
@@ -272,8 +272,7 @@ Result<PodNetworkResult> SetupPodNetwork(const PodNetworkConfig& cfg, PodNetwork
     return fail(container.error().AddContext("find container interface"));
   }
   // 3. Host veth sysctls before the host end goes up (missing IPv6 keys tolerated).
-  if (auto r = netlink::ApplySysctls(*env.host_sysctl, HostVethSysctls(cfg.host_veth_name));
-      !r) {
+  if (auto r = netlink::ApplySysctls(*env.host_sysctl, HostVethSysctls(cfg.host_veth_name)); !r) {
     return fail(r.error());
   }
   // 4. IPv6 pods need IPv6 enabled on the container interface and lo.
@@ -364,7 +363,9 @@ Result<void> TeardownPodNetwork(const PodTeardownConfig& cfg) {
 
 namespace {
 
-Error CheckFailed(ErrorCode code, std::string msg) { return MakeErrorValue(code, std::move(msg)); }
+Error CheckFailed(ErrorCode code, std::string msg) {
+  return MakeErrorValue(code, std::move(msg));
+}
 
 bool HasRule(const std::vector<Rule>& rules, const Rule& want) {
   for (const auto& r : rules) {
@@ -450,13 +451,11 @@ Result<PodNetworkResult> CheckPodNetwork(const PodNetworkConfig& cfg, PodNetwork
           if (x.mac != n->mac) {
             return CheckFailed(ErrorCode::kFailedPrecondition,
                                fmt::format("pod neighbour {} has lladdr {}, want {}",
-                                           n->ip.ToString(), x.mac.ToString(),
-                                           n->mac.ToString()));
+                                           n->ip.ToString(), x.mac.ToString(), n->mac.ToString()));
           }
           if ((x.state & 0x80U) == 0) {
             return CheckFailed(ErrorCode::kFailedPrecondition,
-                               fmt::format("pod neighbour {} is not permanent",
-                                           n->ip.ToString()));
+                               fmt::format("pod neighbour {} is not permanent", n->ip.ToString()));
           }
           ok = true;
         }
@@ -501,9 +500,8 @@ Result<PodNetworkResult> CheckPodNetwork(const PodNetworkConfig& cfg) {
   RETURN_IF_ERROR(Validate(cfg));
   auto ns = netlink::Netns::OpenPath(cfg.netns_path);
   if (!ns) {
-    return CheckFailed(ErrorCode::kNotFound,
-                       fmt::format("pod netns {} missing: {}", cfg.netns_path,
-                                   ns.error().ToString()));
+    return CheckFailed(ErrorCode::kNotFound, fmt::format("pod netns {} missing: {}", cfg.netns_path,
+                                                         ns.error().ToString()));
   }
   ASSIGN_OR_RETURN(auto host, netlink::RtnlOps::Open());
   ASSIGN_OR_RETURN(auto pod, netlink::RtnlOps::OpenInNetns(*ns));

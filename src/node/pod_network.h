@@ -36,13 +36,13 @@ inline constexpr uint32_t kPrioPodFromRule = 1536;  // from <podIP> lookup <ENI 
 inline constexpr uint32_t kPrioPodExtraIfRule = 1;  // pod netns: from <podIP_i> lookup i
 
 struct PodNetworkConfig {
-  std::string netns_path;                  // the sandbox (CNI_NETNS)
-  std::string container_ifname = "eth0";   // use ContainerIfName() for index > 0
-  std::string host_veth_name;              // use HostVethName()
+  std::string netns_path;                 // the sandbox (CNI_NETNS)
+  std::string container_ifname = "eth0";  // use ContainerIfName() for index > 0
+  std::string host_veth_name;             // use HostVethName()
   net::IpAddress pod_ip;
   int interface_index = 0;
   uint32_t mtu = 9001;
-  uint32_t route_table = netlink::kTableMain;  // the ENI's table; 1536 rule only when != main
+  uint32_t route_table = netlink::kTableMain;    // the ENI's table; 1536 rule only when != main
   std::optional<net::MacAddress> host_veth_mac;  // default: random locally administered
 };
 
@@ -53,7 +53,7 @@ struct PodNetworkResult {
   std::string container_ifname;
   net::MacAddress container_mac;
   int container_index = 0;
-  std::string sandbox;                     // = netns_path
+  std::string sandbox;  // = netns_path
 };
 
 // Pure parts (golden-tested).
@@ -99,8 +99,8 @@ Result<PodNetworkResult> SetupPodNetwork(const PodNetworkConfig& cfg);
 
 struct PodTeardownConfig {
   net::IpAddress pod_ip;
-  std::string host_veth_name;              // optional: restricts the route delete to this veth
-  std::string netns_path;                  // optional, unused by DEL (the veth stays)
+  std::string host_veth_name;  // optional: restricts the route delete to this veth
+  std::string netns_path;      // optional, unused by DEL (the veth stays)
 };
 
 // DEL: deletes rule 512, every 1536 `from <ip>` rule, and the host route. Does not delete the

@@ -26,7 +26,9 @@ namespace {
 using netlink::Netns;
 using netlink::ScopedNetns;
 
-net::IpAddress Ip(std::string_view s) { return *net::IpAddress::Parse(s); }
+net::IpAddress Ip(std::string_view s) {
+  return *net::IpAddress::Parse(s);
+}
 
 std::string UniqueName(std::string_view tag) {
   static std::atomic<int> n{0};
@@ -39,12 +41,16 @@ class TestNetns {
   explicit TestNetns(std::string_view tag) : name_(UniqueName(tag)) {
     ok_ = Netns::CreateNamed(name_).has_value();
   }
+
   ~TestNetns() { (void)Netns::DeleteNamed(name_); }
+
   TestNetns(const TestNetns&) = delete;
   TestNetns& operator=(const TestNetns&) = delete;
 
   bool ok() const { return ok_; }
+
   const std::string& name() const { return name_; }
+
   std::string path() const { return std::string(netlink::kNetnsRunDir) + "/" + name_; }
 
  private:
@@ -81,8 +87,8 @@ class PodNetworkPrivilegedTest : public ::testing::Test {
     ASSERT_TRUE(node_->ok()) << "cannot create netns";
   }
 
-  PodNetworkConfig PodConfig(const TestNetns& pod, std::string_view pod_name,
-                             std::string_view ip, uint32_t table) {
+  PodNetworkConfig PodConfig(const TestNetns& pod, std::string_view pod_name, std::string_view ip,
+                             uint32_t table) {
     PodNetworkConfig cfg;
     cfg.netns_path = pod.path();
     cfg.host_veth_name = HostVethName("eni", "default", pod_name);
@@ -126,8 +132,8 @@ TEST_F(PodNetworkPrivilegedTest, WireTwoPodsPingTeardownAndCheck) {
   EXPECT_TRUE(Contains(pod_routes, "default via 169.254.1.1 dev eth0")) << pod_routes;
   EXPECT_TRUE(Contains(pod_routes, "169.254.1.1 dev eth0 scope link")) << pod_routes;
   std::string neigh = RunCmd("ip -n " + pod1.name() + " neigh");
-  EXPECT_TRUE(Contains(neigh, "169.254.1.1 dev eth0 lladdr " + res1.host_veth_mac.ToString() +
-                                  " PERMANENT"))
+  EXPECT_TRUE(Contains(
+      neigh, "169.254.1.1 dev eth0 lladdr " + res1.host_veth_mac.ToString() + " PERMANENT"))
       << neigh;
   std::string link = RunCmd("ip -n " + pod1.name() + " link show eth0");
   EXPECT_TRUE(Contains(link, "mtu 9001")) << link;
@@ -261,10 +267,10 @@ TEST_F(PodNetworkPrivilegedTest, HostNetworkForTwoEnis) {
   ASSERT_OK(ops.SetLinkUp(eth0.index, true));
   ASSERT_OK(ops.AddAddress({eth0.index, *netlink::IpPrefix::Parse("10.0.0.10/24"), 0, 0}));
   HostNetworkConfig cfg;
-  cfg.enis.push_back({mac0, 0, 0, true, false, *netlink::IpPrefix::Parse("10.0.0.10/24"),
-                      std::nullopt});
-  cfg.enis.push_back({mac1, 1, 0, false, false, *netlink::IpPrefix::Parse("10.0.1.20/24"),
-                      std::nullopt});
+  cfg.enis.push_back(
+      {mac0, 0, 0, true, false, *netlink::IpPrefix::Parse("10.0.0.10/24"), std::nullopt});
+  cfg.enis.push_back(
+      {mac1, 1, 0, false, false, *netlink::IpPrefix::Parse("10.0.1.20/24"), std::nullopt});
   cfg.external_service_cidrs.push_back(*netlink::IpPrefix::Parse("172.16.0.0/16"));
   netlink::ProcSysctl sysctl;
   HostNetworkApplier applier(ops, sysctl);

@@ -16,8 +16,13 @@ using netlink::FakeNetlink;
 using netlink::FakeSysctl;
 using netlink::OpsToString;
 
-net::IpAddress Ip(std::string_view s) { return *net::IpAddress::Parse(s); }
-net::MacAddress Mac(std::string_view s) { return *net::MacAddress::Parse(s); }
+net::IpAddress Ip(std::string_view s) {
+  return *net::IpAddress::Parse(s);
+}
+
+net::MacAddress Mac(std::string_view s) {
+  return *net::MacAddress::Parse(s);
+}
 
 PodNetworkConfig V4Config() {
   PodNetworkConfig cfg;
@@ -111,7 +116,9 @@ class PodNetworkFakeTest : public ::testing::Test {
     env_.host_sysctl = &host_sysctl_;
     env_.pod_sysctl = pod_sysctl_.get();
     env_.pod_netns_fd = pod_ns_;
-    env_.random_mac = [] { return Mac("02:aa:bb:cc:dd:ee"); };
+    env_.random_mac = [] {
+      return Mac("02:aa:bb:cc:dd:ee");
+    };
   }
 
   std::vector<std::string> HostRules() {

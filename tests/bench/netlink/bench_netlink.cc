@@ -1,6 +1,7 @@
 // Benchmark (root): wire and tear down one pod in a fresh pod netns, from a scratch "node" netns,
 // with the real kernel. Reports the median and p90 wall time, and the median thread CPU time, in
-// microseconds of SetupPodNetwork and TeardownPodNetwork as counters. Namespace creation/removal is outside the timed region.
+// microseconds of SetupPodNetwork and TeardownPodNetwork as counters. Namespace creation/removal is
+// outside the timed region.
 //
 //   sudo build/<dir>/bin/bench_netlink --benchmark_repetitions=1
 #include <time.h>
@@ -66,8 +67,8 @@ bool RunCycles(benchmark::State& state, Samples& s) {
   bool ok = true;
   {
     auto node_ns = Netns::OpenByName(node);
-    auto in_node = node_ns ? ScopedNetns::Enter(*node_ns) : vpccni::Result<ScopedNetns>(
-                                                                node_ns.error());
+    auto in_node =
+        node_ns ? ScopedNetns::Enter(*node_ns) : vpccni::Result<ScopedNetns>(node_ns.error());
     if (!in_node) {
       state.SkipWithError("cannot enter node netns");
       ok = false;
@@ -137,6 +138,7 @@ void BM_WireAndTeardownPod(benchmark::State& state) {
   state.counters["teardown_p90_us"] = Percentile(s.teardown_us, 0.9);
   state.counters["teardown_cpu_median_us"] = Percentile(s.teardown_cpu_us, 0.5);
 }
+
 BENCHMARK(BM_WireAndTeardownPod)->Iterations(200)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
