@@ -396,3 +396,50 @@ TEST_F(EmulatorTest, ImdsClientReadsAnEmulatedInstance) {
 
 }  // namespace
 }  // namespace vpccni::cloud
+
+namespace vpccni::cloud {
+namespace {
+
+// vpcctl ec2 end to end: the CLI configured only by the SDK environment.
+TEST_F(EmulatorTest, VpcctlEc2DescribeSubnetsAndEnis) {
+  std::string vpcctl = std::string(VPCCNI_BINARY_DIR) + "/bin/vpcctl";
+  if (!std::filesystem::exists(vpcctl)) {
+    GTEST_SKIP() << "vpcctl is not built (" << vpcctl << ")";
+  }
+  StartEmulator();
+  World w = MakeWorld();
+  CreateNetworkInterfaceRequest c;
+  c.subnet_id = w.subnet;
+  c.tags = {{"who", "vpcctl"}};
+  ASSERT_OK_AND_ASSIGN(NetworkInterface eni, api_->CreateNetworkInterface(c));
+  auto run = [&](const std::string& args) {
+    std::string cmd = fmt::format(
+        "env -i AWS_ACCESS_KEY_ID={} 'AWS_SECRET_ACCESS_KEY={}' AWS_REGION=us-west-2 "
+        "AWS_ENDPOINT_URL_EC2={} AWS_EC2_METADATA_SERVICE_ENDPOINT=http://127.0.0.1:9 {} ec2 {}",
+        kAccessKey, kSecretKey, endpoint_, vpcctl, args);
+    std::string out;
+    FILE* p = popen(cmd.c_str(), "r");  // NOLINT(cert-env33-c): test-only
+    char buf[4096];
+    while (p != nullptr && fgets(buf, sizeof(buf), p) != nullptr) {
+      out += buf;
+    }
+    int rc = p != nullptr ? pclose(p) : -1;
+    return std::make_pair(rc, out);
+  };
+  auto [rc, out] = run("describe-subnets -o json --filter vpc-id=" + w.vpc);
+  ASSERT_EQ(rc, 0) << out;
+  nlohmann::json subnets = nlohmann::json::parse(out, nullptr, false);
+  ASSERT_TRUE(subnets.is_array()) << out;
+  EXPECT_EQ(subnets.size(), 2U);
+  auto [rc2, out2] = run("describe-enis -o json --filter tag:who=vpcctl");
+  ASSERT_EQ(rc2, 0) << out2;
+  nlohmann::json enis = nlohmann::json::parse(out2, nullptr, false);
+  ASSERT_TRUE(enis.is_array()) << out2;
+  ASSERT_EQ(enis.size(), 1U);
+  EXPECT_EQ(enis[0]["id"], eni.id);
+  auto [rc3, out3] = run("describe-enis --eni-id eni-doesnotexist1");
+  EXPECT_NE(rc3, 0) << out3;
+}
+
+}  // namespace
+}  // namespace vpccni::cloud
