@@ -16,7 +16,11 @@ Result<void> NetlinkOps::Apply(const std::vector<Op>& ops) {
         (IsMissingErrno(err) && op.tolerate_missing)) {
       continue;
     }
-    Error e = ErrnoToError(err, std::strerror(err));  // NOLINT(concurrency-mt-unsafe)
+    std::string msg = std::strerror(err);  // NOLINT(concurrency-mt-unsafe)
+    if (std::string text = LastErrorText(); !text.empty()) {
+      msg += " (" + text + ")";
+    }
+    Error e = ErrnoToError(err, msg);
     e.AddContext(op.ToString());
     return e;
   }

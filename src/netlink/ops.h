@@ -46,8 +46,11 @@ class NetlinkOps {
   virtual Result<std::vector<int>> ApplyBatch(const std::vector<Op>& ops) = 0;
 
   // ApplyBatch(), then the first failure that its op does not tolerate becomes the error
-  // (ErrnoToError codes, the op's text in the context).
+  // (ErrnoToError codes, the op's text in the context, the kernel's explanation if any).
   Result<void> Apply(const std::vector<Op>& ops);
+
+  // The kernel's extended-ack text for the last failed op of the last ApplyBatch(), or "".
+  virtual std::string LastErrorText() const { return {}; }
 
   // Convenience wrappers over Apply() with a single op (non-virtual). The Add* forms fail with
   // kAlreadyExists when the object exists; Delete* fail with kNotFound when it is absent.

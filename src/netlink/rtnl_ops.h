@@ -31,8 +31,7 @@ class RtnlOps : public NetlinkOps {
   Result<std::vector<Neighbor>> ListNeighbors(uint8_t family, int index) override;
   Result<std::vector<int>> ApplyBatch(const std::vector<Op>& ops) override;
 
-  // Kernel error text (extended ack) of the last failed op of the last ApplyBatch(), if any.
-  const std::string& last_error_text() const { return last_error_text_; }
+  std::string LastErrorText() const override { return last_error_text_; }
 
   NetlinkSocket& socket() { return sock_; }
 

@@ -170,6 +170,13 @@ TEST_F(RtnlPrivilegedTest, AddressesRoutesRulesNeighboursV4AndV6) {
   Route v6 = MakeRoute(kTableMain, Prefix("2600:1f15::/64"), Ip("fe80::1"), e0.index);
   ASSERT_OK(ops_->Apply({Op::ReplaceRoute(gw), Op::ReplaceRoute(def), Op::AddRoute(v6)}));
   EXPECT_ERROR_CODE(ops_->AddRoute(def), ErrorCode::kAlreadyExists);
+  // The kernel explains rejected requests (extended ack) in the error message.
+  Route unreachable = MakeRoute(3, Prefix("0.0.0.0/0"), Ip("192.0.2.1"), e0.index);
+  auto unreach = ops_->AddRoute(unreachable);
+  ASSERT_FALSE(unreach.has_value());
+  EXPECT_TRUE(unreach.error().sys_errno == ENETUNREACH || unreach.error().sys_errno == EINVAL)
+      << unreach.error().ToString();
+  EXPECT_NE(unreach.error().message.find("("), std::string::npos) << unreach.error().ToString();
   ASSERT_OK_AND_ASSIGN(auto t2, ops_->ListRoutes(kFamilyV4, 2));
   ASSERT_EQ(t2.size(), 2U);
   ASSERT_OK_AND_ASSIGN(auto v6routes, ops_->ListRoutes(kFamilyV6, kTableMain));
