@@ -69,3 +69,19 @@ def rules_for(netns, ip):
 
 def pod_ip(result):
     return result["ips"][0]["address"].split("/")[0]
+
+
+def instance_enis(endpoint, instance_id, region="us-west-2"):
+    """describe-network-interfaces of an instance through the AWS CLI (EC2's view). Works with
+    AWS CLI v1 and v2 (paging is off through AWS_PAGER="")."""
+    import shutil
+    if shutil.which("aws") is None:
+        raise e2e.SkipTest("aws cli not installed")
+    cmd = ["aws", "--endpoint-url", endpoint, "--output", "json", "ec2",
+           "describe-network-interfaces", "--filters",
+           f"Name=attachment.instance-id,Values={instance_id}"]
+    out = subprocess.run(cmd, env=e2e.aws_env(region), capture_output=True, text=True,
+                         timeout=60)
+    if out.returncode != 0:
+        raise RuntimeError(f"aws ec2 describe-network-interfaces failed: {out.stderr}")
+    return json.loads(out.stdout).get("NetworkInterfaces", [])

@@ -85,7 +85,7 @@ def test_containerd_cri_pods():
         assert all(s["state"] == "SANDBOX_READY" for s in st), st
         ips = [s["ip"] for s in st]
         assert len(set(ips)) == 3 and all(ips), ips
-        enis = e2e.instance_enis(emu.ec2, inst["instance_id"])
+        enis = c.instance_enis(emu.ec2, inst["instance_id"], inst.get("region", "us-west-2"))
         vpc_ips = {a["PrivateIpAddress"] for e in enis for a in e.get("PrivateIpAddresses", [])}
         assert set(ips) <= vpc_ips, (ips, vpc_ips)
         assert d.pool()[1] == 3

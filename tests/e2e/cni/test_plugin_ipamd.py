@@ -40,14 +40,15 @@ def test_pods_through_plugin_and_ipamd():
         ips = {i: c.pod_ip(r) for i, r in results.items()}
         assert len(set(ips.values())) == PODS, ips
         # The emulator (EC2's view) holds every pod address on this instance's ENIs.
-        enis = e2e.instance_enis(emu.ec2, inst["instance_id"])
+        enis = c.instance_enis(emu.ec2, inst["instance_id"], inst.get("region", "us-west-2"))
         vpc_ips = {a["PrivateIpAddress"] for e in enis for a in e.get("PrivateIpAddresses", [])
                    if not a.get("Primary")}
         assert set(ips.values()) <= vpc_ips, (ips, vpc_ips)
-        tables = {r["interfaces"][1]["mac"] for r in results.values()}
+        # The dummy interface carries the ENI device number (route table = device + 1).
+        tables = {int(r["interfaces"][2]["sandbox"]) + 1 for r in results.values()}
         assert len(enis) >= 2 and len(tables) >= 2, f"{PODS} pods must span two ENIs: {tables}"
         for i, r in results.items():
-            table = int(r["interfaces"][1]["mac"])
+            table = int(r["interfaces"][2]["sandbox"]) + 1
             rules = c.rules_for(node.name, ips[i])
             assert any(x.get("priority") == 512 for x in rules), rules
             if table > 1 and table != 254:
