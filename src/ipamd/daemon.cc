@@ -50,6 +50,7 @@ auto RetryUntil(Clock& clock, Duration timeout, const std::atomic<bool>& stop,
     auto r = f();
     if (r.has_value() || stop.load() || clock.Mono() + delay > deadline ||
         r.error().code == ErrorCode::kInvalidArgument ||
+        r.error().code == ErrorCode::kNotFound ||
         r.error().code == ErrorCode::kPermissionDenied) {
       return r;
     }
@@ -1075,7 +1076,9 @@ HttpResponse Daemon::Metrics(std::string_view path) {
   if (path != "/metrics") {
     return {404, "text/plain", "not found\n"};
   }
-  UpdateGauges();
+  if (bootstrapped_.load()) {
+    UpdateGauges();
+  }
   return {200, std::string(metrics::Registry::kContentType), ports_.registry->Render()};
 }
 
@@ -1084,7 +1087,7 @@ HttpResponse Daemon::Introspect(std::string_view path) {
     return HttpResponse{status, "application/json", j.dump() + "\n"};
   };
   if (path == "/v1/enis") {
-    if (!pool_) {
+    if (!bootstrapped_.load()) {
       return json({{"error", "not ready"}}, 503);
     }
     WallTime now = ports_.clock->Now();
@@ -1133,7 +1136,7 @@ Result<rpc::AddNetworkReply> Daemon::AddNetwork(const rpc::AddNetworkRequest& re
   MonoTime start = ports_.clock->Mono();
   const auto& m = *ports_.metrics;
   m.add_ip_req_count->Inc();
-  if (!ready_.load() || !pool_) {
+  if (!ready_.load()) {
     Error e = MakeError(ErrorCode::kUnavailable, "ipamd is not ready yet");
     e.reason = std::string(rpc::kErrNotReady);
     return e;
@@ -1210,7 +1213,7 @@ Result<rpc::DelNetworkReply> Daemon::DelNetwork(const rpc::DelNetworkRequest& re
   MonoTime start = ports_.clock->Mono();
   const auto& m = *ports_.metrics;
   m.del_ip_req_count->Inc({req.reason});
-  if (!pool_) {
+  if (!bootstrapped_.load()) {
     Error e = MakeError(ErrorCode::kUnavailable, "ipamd is not ready yet");
     e.reason = std::string(rpc::kErrNotReady);
     return e;
@@ -1263,7 +1266,7 @@ Result<rpc::DelNetworkReply> Daemon::DelNetwork(const rpc::DelNetworkRequest& re
 }
 
 Result<rpc::GcReply> Daemon::Gc(const rpc::GcRequest& req) {
-  if (!pool_) {
+  if (!bootstrapped_.load()) {
     Error e = MakeError(ErrorCode::kUnavailable, "ipamd is not ready yet");
     e.reason = std::string(rpc::kErrNotReady);
     return e;
@@ -1312,7 +1315,7 @@ Result<rpc::StatusReply> Daemon::Status(const rpc::StatusRequest&) {
   rpc::StatusReply reply;
   reply.status.success = true;
   reply.ready = ready_.load();
-  if (pool_) {
+  if (bootstrapped_.load()) {
     ipam::PoolStats stats = pool_->Stats();
     reply.total_ips = stats.total;
     reply.assigned_ips = stats.assigned;

@@ -26,6 +26,7 @@ import urllib.error
 import urllib.request
 
 PROTOCOL_VERSION = 1
+DEFAULT_REGION = "us-west-2"
 
 
 def binary_dir():
@@ -103,7 +104,7 @@ class Emulator:
     @classmethod
     def start(cls, cleanup, args=(), scenario=None, timeout=20.0):
         exe = binary("vpc-emulator")
-        cmd = [exe, "--listen", "127.0.0.1:0"] + list(args)
+        cmd = [exe, "--listen", "127.0.0.1:0", "--region", DEFAULT_REGION] + list(args)
         if scenario is not None:
             cmd += ["--scenario", scenario]
         log = tempfile.NamedTemporaryFile(prefix="vpc-emulator-", suffix=".log", delete=False)
@@ -136,7 +137,7 @@ class Emulator:
 
     def launch_instance(self, instance_type, subnet_id=None, netns=None, extra=None):
         """POST /_emulator/instances; returns the reply (instance id and IMDS URL)."""
-        body = {"instance_type": instance_type}
+        body = {"instance_type": instance_type, "region": DEFAULT_REGION}
         if subnet_id:
             body["subnet_id"] = subnet_id
         if netns:
@@ -168,7 +169,7 @@ def aws_ec2(endpoint, *args, region="us-west-2", timeout=60):
     """Runs `aws ec2 <args> --output json` against the emulator and returns parsed JSON."""
     if shutil.which("aws") is None:
         raise SkipTest("aws cli not installed")
-    cmd = ["aws", "--endpoint-url", endpoint, "--no-cli-pager", "--output", "json", "ec2"]
+    cmd = ["aws", "--endpoint-url", endpoint, "--output", "json", "ec2"]
     cmd += list(args)
     out = subprocess.run(cmd, env=aws_env(region), capture_output=True, text=True,
                          timeout=timeout)
@@ -400,3 +401,47 @@ def _recv_exact(sock, n):
             raise RpcError("connection closed")
         buf += chunk
     return buf
+
+
+# ---------------------------------------------------------------------------------------------
+# test-script plumbing
+
+
+SKIP_EXIT_CODE = 77
+
+
+def run_main(tests):
+    """Runs each callable in `tests` (name -> fn); exit 0 on success, 77 when all skipped."""
+    import sys
+    import traceback
+    failed = []
+    skipped = 0
+    for name, fn in tests:
+        start = time.monotonic()
+        try:
+            fn()
+            print(f"PASS {name} ({time.monotonic() - start:.1f}s)", flush=True)
+        except SkipTest as e:
+            skipped += 1
+            print(f"SKIP {name}: {e}", flush=True)
+        except Exception:  # noqa: BLE001
+            failed.append(name)
+            print(f"FAIL {name} ({time.monotonic() - start:.1f}s)", flush=True)
+            traceback.print_exc()
+    if failed:
+        print(f"{len(failed)} failed: {', '.join(failed)}")
+        sys.exit(1)
+    if skipped == len(tests):
+        sys.exit(SKIP_EXIT_CODE)
+    sys.exit(0)
+
+
+def start_node(cleanup, emu, instance_type, env=None, subnet_id=None, extra_args=(),
+               reconcile_interval="200ms", wait=True):
+    """Launches an emulated instance and an ipamd for it (root netns, no host networking).
+    Returns (instance_id, Ipamd)."""
+    inst = emu.launch_instance(instance_type, subnet_id=subnet_id)
+    d = Ipamd.start(cleanup, inst["imds"], emu.ec2, env=env, extra_args=extra_args,
+                    reconcile_interval=reconcile_interval, wait=wait,
+                    region=inst.get("region", "us-west-2"))
+    return inst["instance_id"], d
