@@ -23,7 +23,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import vpccni_e2e as e2e  # noqa: E402
 
 SEED = int(os.environ.get("VPCCNI_E2E_SEED", "20261126"))
-ROUNDS = int(os.environ.get("VPCCNI_E2E_ROUNDS", "8"))
+ROUNDS = int(os.environ.get("VPCCNI_E2E_ROUNDS", "6"))
 
 
 class Runtime:

@@ -288,6 +288,9 @@ class Ipamd:
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
             self.proc.wait()
+        # A killed ipamd leaves its ready file behind; the new one writes it when serving.
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(os.path.join(self.workdir, "ready"))
         log = open(self.log_path, "a")
         self.proc = subprocess.Popen(self.cmd, stdout=log, stderr=log, env=self.env)
         log.close()
