@@ -310,6 +310,9 @@ Result<void> Emulator::Start() {
   if (!config_.snapshot_path.empty()) {
     snapshot_thread_ = std::thread([this] { SnapshotLoop(); });
   }
+  if (binder_ != nullptr) {
+    binding_thread_ = std::thread([this] { BindingLoop(); });
+  }
   LOG_INFO(kLog, "serving EC2 on {} (default region {})", ec2_url_, config_.default_region);
   return Ok();
 }
@@ -330,6 +333,35 @@ void Emulator::SnapshotLoop() {
   }
 }
 
+void Emulator::BindingLoop() {
+  std::unique_lock<std::mutex> lock(snapshot_mu_);
+  while (!stopping_) {
+    snapshot_cv_.wait_for(lock, std::chrono::milliseconds(200),
+                          [this] { return stopping_.load(); });
+    if (stopping_) {
+      break;
+    }
+    lock.unlock();
+    bool any_bound = false;
+    std::vector<std::string> regions;
+    {
+      std::lock_guard<std::mutex> state_lock(mu_);
+      for (const auto& [id, b] : instance_bindings_) {
+        any_bound = any_bound || !b.second.empty();
+      }
+      for (const auto& [r, st] : regions_) {
+        regions.push_back(r);
+      }
+    }
+    if (any_bound) {
+      for (const auto& r : regions) {
+        ReconcileListeners(r);
+      }
+    }
+    lock.lock();
+  }
+}
+
 void Emulator::Stop() {
   if (!started_ || stopping_.exchange(true)) {
     return;
@@ -340,6 +372,9 @@ void Emulator::Stop() {
   }
   if (snapshot_thread_.joinable()) {
     snapshot_thread_.join();
+  }
+  if (binding_thread_.joinable()) {
+    binding_thread_.join();
   }
   if (ec2_server_) {
     ec2_server_->stop();

@@ -137,6 +137,7 @@ class Emulator {
   // resync bound namespaces.
   void ReconcileListeners(const std::string& region);
   void SnapshotLoop();
+  void BindingLoop();
 
   EmulatorConfig config_;
   Clock& clock_;
@@ -158,6 +159,8 @@ class Emulator {
   std::mutex snapshot_mu_;
   std::condition_variable snapshot_cv_;
   std::thread snapshot_thread_;
+  // Re-syncs bound namespaces periodically (attach/detach complete with time).
+  std::thread binding_thread_;
   bool started_ = false;
 };
 
