@@ -246,6 +246,8 @@ int Main(int argc, char** argv) {
       return Fail(kExitRuntime, "metrics server", s.error());
     }
     metrics_server = std::move(*s);
+    LOG_INFO("ipamd", "metrics listening on {}:{}", metrics_server->host(),
+             metrics_server->port());
   }
   if (!config->disable_introspection) {
     auto s = ipamd::HttpServer::Start(
@@ -256,6 +258,8 @@ int Main(int argc, char** argv) {
       return Fail(kExitRuntime, "introspection server", s.error());
     }
     introspection_server = std::move(*s);
+    LOG_INFO("ipamd", "introspection listening on {}:{}", introspection_server->host(),
+             introspection_server->port());
   }
 
   std::mutex server_mu;

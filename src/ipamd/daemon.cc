@@ -710,14 +710,19 @@ ipam::PassReport Daemon::PoolPass() {
       if (!o.error->reason.empty()) {
         m.aws_utils_error_count->Inc({fn, o.error->reason});
       }
-      if (o.error->reason == "InsufficientCidrBlocks" && o.action.prefixes) {
-        m.prefix_fallback_total->Inc({"InsufficientCidrBlocks"});
-      }
       LOG_WARN(kLog, "pool action '{}' failed: {}", o.action.ToString(), o.error->ToString());
     } else if (o.changed > 0) {
       LOG_INFO(kLog, "pool action '{}' changed {}", o.action.ToString(), o.changed);
     }
   }
+  // The /28 -> /32 fall-back started during this pass.
+  std::string fallback = pool_->prefix_fallback_reason();
+  if (!fallback.empty() && !in_prefix_fallback_) {
+    std::string reason = fallback.substr(0, fallback.find(':'));
+    m.prefix_fallback_total->Inc({reason});
+    LOG_WARN(kLog, "prefix delegation falls back to /32 addresses: {}", fallback);
+  }
+  in_prefix_fallback_ = !fallback.empty();
   if (report.changed()) {
     SetupNewEnis(report);
   }

@@ -156,6 +156,8 @@ class Daemon : public rpc::IpamService {
   int unmanaged_enis_ = 0;
   std::function<void()> on_ready_;
 
+  // Only touched by the thread running passes.
+  bool in_prefix_fallback_ = false;
   std::atomic<bool> bootstrapped_{false};
   std::atomic<bool> ready_{false};
   std::atomic<bool> stopping_{false};

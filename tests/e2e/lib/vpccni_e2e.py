@@ -249,8 +249,6 @@ class Ipamd:
             workdir = tempfile.mkdtemp(prefix="ipamd-e2e-")
             cleanup.add(shutil.rmtree, workdir, True)
         socket_path = os.path.join(workdir, "ipamd.sock")
-        intro_port = free_port()
-        metrics_port = free_port()
         full_env = aws_env(region)
         full_env.update({
             "AWS_EC2_METADATA_SERVICE_ENDPOINT": imds_url,
@@ -261,8 +259,8 @@ class Ipamd:
         })
         full_env.update(env or {})
         cmd = [exe, "--socket", socket_path,
-               "--introspection-addr", f"127.0.0.1:{intro_port}",
-               "--metrics-addr", f"127.0.0.1:{metrics_port}",
+               "--introspection-addr", "127.0.0.1:0",
+               "--metrics-addr", "127.0.0.1:0",
                "--reconcile-interval", reconcile_interval,
                "--ready-file", os.path.join(workdir, "ready")]
         if not host_network:
@@ -275,13 +273,31 @@ class Ipamd:
         proc = subprocess.Popen(cmd, stdout=log, stderr=log, env=full_env)
         log.close()
         cleanup.add(kill_process, proc)
-        d = cls(proc, workdir, socket_path, f"http://127.0.0.1:{intro_port}",
-                f"http://127.0.0.1:{metrics_port}", log_path, netns)
+        d = cls(proc, workdir, socket_path, None, None, log_path, netns)
         d.cmd = cmd
         d.env = full_env
+        d.wait_listening()
         if wait:
             d.wait_ready(timeout)
         return d
+
+    def wait_listening(self, timeout=30.0):
+        """Reads the ports ipamd bound (it listens on port 0) from its JSON log."""
+        import re
+
+        def find():
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"ipamd exited with {self.proc.returncode}: "
+                                   f"{self.log_tail()}")
+            text = open(self.log_path).read()
+            m = re.findall(r"metrics listening on ([0-9.]+:[0-9]+)", text)
+            i = re.findall(r"introspection listening on ([0-9.]+:[0-9]+)", text)
+            if m and i:
+                self.metrics = "http://" + m[-1]
+                self.introspection = "http://" + i[-1]
+                return True
+            return False
+        wait_for(find, timeout=timeout, what="ipamd HTTP listeners")
 
     def restart(self, cleanup, wait=True, timeout=30.0, sig=signal.SIGKILL):
         """Kills (SIGKILL by default) and starts the same command again."""
@@ -291,12 +307,23 @@ class Ipamd:
         # A killed ipamd leaves its ready file behind; the new one writes it when serving.
         with contextlib.suppress(FileNotFoundError):
             os.unlink(os.path.join(self.workdir, "ready"))
+        marker = open(self.log_path).read().count("introspection listening on")
         log = open(self.log_path, "a")
         self.proc = subprocess.Popen(self.cmd, stdout=log, stderr=log, env=self.env)
         log.close()
         cleanup.add(kill_process, self.proc)
+        self.wait_listening_after_restart(marker)
         if wait:
             self.wait_ready(timeout)
+
+    def wait_listening_after_restart(self, marker):
+        # The log is appended to: wait for the new process's lines.
+        def newer():
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"ipamd exited with {self.proc.returncode}")
+            return open(self.log_path).read().count("introspection listening on") > marker
+        wait_for(newer, timeout=30, what="restarted ipamd HTTP listeners")
+        self.wait_listening()
 
     def log_tail(self, n=4000):
         with open(self.log_path) as f:
