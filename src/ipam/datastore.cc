@@ -351,11 +351,15 @@ Result<Assignment> Datastore::Assign(const IpamKey& key, const PodMetadata& meta
   EniEntry* best_eni = nullptr;
   V4Cidr* best_cidr = nullptr;
   constexpr int64_t kNever = std::numeric_limits<int64_t>::min();
-  for (auto& [id, e] : enis_) {
+  // Named references, not structured bindings: the lambda below captures them.
+  for (auto& eni_kv : enis_) {
+    EniEntry& e = eni_kv.second;
     if (e.spec.is_excluded) {
       continue;
     }
-    for (auto& [c, v] : e.v4) {
+    for (auto& cidr_kv : e.v4) {
+      const net::Ipv4Cidr& c = cidr_kv.first;
+      V4Cidr& v = cidr_kv.second;
       if (!options_.mixed && v.is_prefix != options_.prefix_delegation) {
         continue;
       }
