@@ -819,6 +819,8 @@ DirectionRules PolicyModel::Render(size_t pod, Direction dir) const {
     prev_hi = hi;
   }
   flush();
+  std::sort(out.cells.begin(), out.cells.end());
+  std::sort(out.other.begin(), out.other.end());
   return out;
 }
 

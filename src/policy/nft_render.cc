@@ -1,5 +1,8 @@
 #include "policy/nft_render.h"
 
+#include <algorithm>
+#include <iterator>
+
 #include <fmt/format.h>
 
 namespace vpccni::policy {
@@ -33,9 +36,11 @@ std::string_view MapName(Direction d) {
   return d == Direction::kIngress ? "ingress_pods" : "egress_pods";
 }
 
-void AddElements(std::string& out, const std::string& set, const DirectionRules& rules) {
+// Appends "<verb> element" commands for the cells and other-protocol ranges of `rules`.
+void AddElements(std::string& out, const std::string& set, const DirectionRules& rules,
+                 std::string_view verb = "add") {
   if (!rules.cells.empty()) {
-    out += fmt::format("add element inet {} {}_p {{ ", kNftTable, set);
+    out += fmt::format("{} element inet {} {}_p {{ ", verb, kNftTable, set);
     for (size_t i = 0; i < rules.cells.size(); ++i) {
       const auto& c = rules.cells[i];
       out += fmt::format("{}{} . {} . {}", i > 0 ? ", " : "", IpRangeText(c.remote),
@@ -44,7 +49,7 @@ void AddElements(std::string& out, const std::string& set, const DirectionRules&
     out += " }\n";
   }
   if (!rules.other.empty()) {
-    out += fmt::format("add element inet {} {}_o {{ ", kNftTable, set);
+    out += fmt::format("{} element inet {} {}_o {{ ", verb, kNftTable, set);
     for (size_t i = 0; i < rules.other.size(); ++i) {
       out += fmt::format("{}{}", i > 0 ? ", " : "", IpRangeText(rules.other[i]));
     }
@@ -96,19 +101,21 @@ void UpdateDirection(std::string& out, uint32_t ip, Direction dir, const Directi
     CreateDirection(out, ip, dir, to, key);
     return;
   }
+  // Element-level difference: removed elements are deleted and new ones added in the same
+  // transaction, so the kernel work is proportional to the change, not to the set size.
   std::string chain = NftChainName(ip, dir);
-  if (from.cells != to.cells) {
-    out += fmt::format("flush set inet {} {}_p\n", kNftTable, chain);
-    DirectionRules cells_only;
-    cells_only.cells = to.cells;
-    AddElements(out, chain, cells_only);
-  }
-  if (from.other != to.other) {
-    out += fmt::format("flush set inet {} {}_o\n", kNftTable, chain);
-    DirectionRules other_only;
-    other_only.other = to.other;
-    AddElements(out, chain, other_only);
-  }
+  DirectionRules removed;
+  DirectionRules added;
+  std::set_difference(from.cells.begin(), from.cells.end(), to.cells.begin(), to.cells.end(),
+                      std::back_inserter(removed.cells));
+  std::set_difference(to.cells.begin(), to.cells.end(), from.cells.begin(), from.cells.end(),
+                      std::back_inserter(added.cells));
+  std::set_difference(from.other.begin(), from.other.end(), to.other.begin(), to.other.end(),
+                      std::back_inserter(removed.other));
+  std::set_difference(to.other.begin(), to.other.end(), from.other.begin(), from.other.end(),
+                      std::back_inserter(added.other));
+  AddElements(out, chain, removed, "delete");
+  AddElements(out, chain, added, "add");
 }
 
 }  // namespace

@@ -48,7 +48,7 @@ TEST(NftRenderTest, DiffOnlyTouchesChanges) {
   b[kIp].ingress.cells[0].ports = {81, 81};
   std::string s = RenderNftDiff(a, b);
   EXPECT_EQ(s,
-            "flush set inet vpccni_netpol i_0a000105_p\n"
+            "delete element inet vpccni_netpol i_0a000105_p { 0.0.0.1 . tcp . 80 }\n"
             "add element inet vpccni_netpol i_0a000105_p { 0.0.0.1 . tcp . 81 }\n");
 
   NodeProgram c = a;

@@ -18,16 +18,18 @@ cleanup() {
 trap cleanup EXIT
 ip netns add "$NODE"; ip -n "$NODE" link set lo up
 ip netns exec "$NODE" sysctl -qw net.ipv4.ip_forward=1
-wire() { # netns ip hostveth
+wire() { # netns ip hostveth mac
   ip netns add "$1"; ip -n "$1" link set lo up
   ip -n "$NODE" link add "$3" type veth peer name eth0 netns "$1"
   ip -n "$1" addr add "$2/32" dev eth0; ip -n "$1" link set eth0 up
+  ip -n "$NODE" link set "$3" address "$4"
+  ip -n "$1" neigh add 169.254.1.1 lladdr "$4" dev eth0 nud permanent
   ip -n "$1" route add 169.254.1.1 dev eth0 scope link
   ip -n "$1" route add default via 169.254.1.1 dev eth0
   ip -n "$NODE" link set "$3" up; ip -n "$NODE" route add "$2/32" dev "$3"
   ip netns exec "$NODE" sysctl -qw "net.ipv4.conf.$3.proxy_arp=1"
 }
-wire "$CL" 10.250.0.1 "${P}hc"; wire "$SV" 10.250.0.2 "${P}hs"
+wire "$CL" 10.250.0.1 "${P}hc" 02:42:0a:fa:00:01; wire "$SV" 10.250.0.2 "${P}hs" 02:42:0a:fa:00:02
 ip netns exec "$SV" iperf3 -s -p 5201 >/dev/null 2>&1 & SRV=$!
 sleep 0.5
 tput() { ip netns exec "$CL" iperf3 -c 10.250.0.2 -p 5201 -t "$T" -J |

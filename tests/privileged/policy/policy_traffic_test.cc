@@ -303,12 +303,17 @@ class PolicyTrafficTest : public ::testing::Test {
         p.host_veth = fmt::format("{}{}{}", prefix_, nss[i], names[j]).substr(0, 15);
         p.ip = fmt::format("10.213.{}.{}", i + 1, j + 1);
         std::string pn = "ip -n " + p.netns + " ";
+        // The pod's gateway 169.254.1.1 is the host veth, by a permanent neighbour entry.
+        std::string mac = fmt::format("02:42:0a:d5:{:02x}:{:02x}", i + 1, j + 1);
         bool ok = Sh("ip netns add " + p.netns) == 0 &&
                   Sh(n + "link add " + p.host_veth + " type veth peer name eth0 netns " +
                      p.netns) == 0 &&
                   Sh(pn + "link set lo up") == 0 &&
                   Sh(pn + "addr add " + p.ip + "/32 dev eth0") == 0 &&
                   Sh(pn + "link set eth0 up") == 0 &&
+                  Sh(n + "link set " + p.host_veth + " address " + mac) == 0 &&
+                  Sh(pn + "neigh add 169.254.1.1 lladdr " + mac + " dev eth0 nud permanent") ==
+                      0 &&
                   Sh(pn + "route add 169.254.1.1 dev eth0 scope link") == 0 &&
                   Sh(pn + "route add default via 169.254.1.1 dev eth0") == 0 &&
                   Sh(n + "link set " + p.host_veth + " up") == 0 &&
