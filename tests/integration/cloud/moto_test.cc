@@ -53,8 +53,12 @@ class MotoTest : public ::testing::Test {
     opts.retry.max_attempts = 2;
     opts.retry.base = std::chrono::milliseconds(50);
     opts.rate_per_sec = 0;
+    // moto builds its EC2 backend lazily on the first call (1.5-2 s idle, far more on a loaded
+    // machine): allow for it rather than time out.
+    opts.request_timeout = std::chrono::seconds(60);
     ASSERT_OK_AND_ASSIGN(api_, HttpEc2Api::Create(opts, http_, creds_, SystemClock::Get(),
                                                   std::make_unique<SeededRng>(1)));
+    ASSERT_OK(api_->Call({{"Action", "DescribeVpcs"}, {"Version", std::string(kEc2ApiVersion)}}));
   }
 
   void TearDown() override { server_.Stop(); }
