@@ -24,10 +24,11 @@ vpccni_test(NAME vpcsim_imds_test
 if(TARGET vpccni_vpcsim_model)
   vpccni_library(NAME vpcsim_server
     SRCS ${CMAKE_CURRENT_SOURCE_DIR}/server_ec2.cc ${CMAKE_CURRENT_SOURCE_DIR}/scenario_file.cc
-         ${CMAKE_CURRENT_SOURCE_DIR}/server_emulator.cc
+         ${CMAKE_CURRENT_SOURCE_DIR}/server_emulator.cc ${CMAKE_CURRENT_SOURCE_DIR}/server_tiny_http.cc
     DEPS vpccni::vpcsim_model vpccni::vpcsim_query vpccni::vpcsim_imds vpccni::sigv4
          yaml-cpp PkgConfig::HTTPLIB Threads::Threads nlohmann_json::nlohmann_json)
   vpccni_test(NAME vpcsim_server_test
     SRCS ${CMAKE_CURRENT_SOURCE_DIR}/server_ec2_test.cc ${CMAKE_CURRENT_SOURCE_DIR}/scenario_test.cc
+         ${CMAKE_CURRENT_SOURCE_DIR}/server_tiny_http_test.cc
     DEPS vpccni::vpcsim_server vpccni::testing)
 endif()
