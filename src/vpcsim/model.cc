@@ -74,9 +74,11 @@ Error MissingParameter(std::string_view name) {
   return Ec2Error("MissingParameter",
                   fmt::format("The request must contain the parameter {}", name));
 }
+
 Error InvalidParameterValue(std::string message) {
   return Ec2Error("InvalidParameterValue", std::move(message));
 }
+
 Error InvalidParameterCombination(std::string message) {
   return Ec2Error("InvalidParameterCombination", std::move(message));
 }
@@ -185,7 +187,9 @@ bool MatchTagFilter(const TagMap& tags, const Filter& f) {
   return AnyValueMatches(f.values, vals);
 }
 
-std::string BoolStr(bool b) { return b ? "true" : "false"; }
+std::string BoolStr(bool b) {
+  return b ? "true" : "false";
+}
 
 Result<void> CheckMaxResults(const std::optional<int>& max_results, int min, int max) {
   if (max_results.has_value() && (*max_results < min || *max_results > max)) {
@@ -211,8 +215,10 @@ Result<std::string> ParseNextToken(std::string_view action, std::string_view tok
   std::string plain;
   plain.reserve(token.size() / 2);
   auto nib = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= '0' && c <= '9')
+      return c - '0';
+    if (c >= 'a' && c <= 'f')
+      return c - 'a' + 10;
     return -1;
   };
   for (size_t i = 0; i < token.size(); i += 2) {
@@ -305,6 +311,7 @@ int64_t UnavailableCount(const SubnetState& s) {
 int SlotCount(const NetworkInterface& eni) {
   return static_cast<int>(eni.private_ip_addresses.size() + eni.ipv4_prefixes.size());
 }
+
 int Ipv6Count(const NetworkInterface& eni) {
   return static_cast<int>(eni.ipv6_addresses.size() + eni.ipv6_prefixes.size());
 }
@@ -478,12 +485,14 @@ void VpcModel::Advance(WallTime now) {
   if (s.pending_enis.empty() && s.pending_instances.empty()) {
     return;
   }
+
   // Collect due transitions, apply them in time order, recording IMDS views at each time.
   struct Due {
     WallTime at;
     int kind;  // 0 eni, 1 instance
     std::string id;
   };
+
   std::vector<Due> due;
   for (const auto& id : s.pending_enis) {
     const auto& eni = s.enis.at(id);
@@ -582,7 +591,9 @@ ThrottleCategory VpcModel::CategoryOf(std::string_view action, bool filtered_or_
   return ThrottleCategory::kMutating;
 }
 
-void VpcModel::SetThrottlingEnabled(bool enabled) { options_.throttling_enabled = enabled; }
+void VpcModel::SetThrottlingEnabled(bool enabled) {
+  options_.throttling_enabled = enabled;
+}
 
 void VpcModel::SetCategoryBucket(ThrottleCategory category, BucketSpec spec) {
   state_->category_buckets[category] = spec;
@@ -630,7 +641,9 @@ void VpcModel::InjectError(const std::string& action, const std::string& error_c
   faults_.push_back(std::move(r));
 }
 
-void VpcModel::ClearFaults() { faults_.clear(); }
+void VpcModel::ClearFaults() {
+  faults_.clear();
+}
 
 Duration VpcModel::ExtraLatency(std::string_view action) const {
   Duration d{0};
@@ -647,7 +660,9 @@ CallStats VpcModel::CallCounter(std::string_view action) const {
   return it == counters_.end() ? CallStats{} : it->second;
 }
 
-void VpcModel::ResetCallCounters() { counters_.clear(); }
+void VpcModel::ResetCallCounters() {
+  counters_.clear();
+}
 
 Result<void> VpcModel::Admit(std::string_view action, WallTime now, bool filtered_or_paginated) {
   State& s = *state_;
@@ -696,10 +711,9 @@ Result<void> VpcModel::Admit(std::string_view action, WallTime now, bool filtere
       if (u < f.error_rate) {
         ++stats.injected;
         std::string code = f.error_code.empty() ? "InternalError" : f.error_code;
-        return Ec2Error(code, f.message.empty()
-                                  ? fmt::format("Injected fault ({}% of calls): {}",
-                                                f.error_rate * 100, code)
-                                  : f.message);
+        return Ec2Error(code, f.message.empty() ? fmt::format("Injected fault ({}% of calls): {}",
+                                                              f.error_rate * 100, code)
+                                                : f.message);
       }
     }
   }
@@ -781,6 +795,7 @@ std::vector<std::string> VpcModel::InstanceIds() const {
   }
   return out;
 }
+
 std::vector<std::string> VpcModel::NetworkInterfaceIds() const {
   std::vector<std::string> out;
   for (const auto& [id, v] : state_->enis) {
@@ -788,6 +803,7 @@ std::vector<std::string> VpcModel::NetworkInterfaceIds() const {
   }
   return out;
 }
+
 std::vector<std::string> VpcModel::SubnetIds() const {
   std::vector<std::string> out;
   for (const auto& [id, v] : state_->subnets) {
@@ -795,6 +811,7 @@ std::vector<std::string> VpcModel::SubnetIds() const {
   }
   return out;
 }
+
 std::vector<std::string> VpcModel::VpcIds() const {
   std::vector<std::string> out;
   for (const auto& [id, v] : state_->vpcs) {
@@ -821,7 +838,9 @@ std::optional<std::string> VpcModel::DefaultVpcId() const {
   return std::nullopt;
 }
 
-const cloud::InstanceLimitsTable& VpcModel::InstanceTypes() const { return *state_->types; }
+const cloud::InstanceLimitsTable& VpcModel::InstanceTypes() const {
+  return *state_->types;
+}
 
 void VpcModel::UpsertInstanceType(cloud::InstanceLimits row) {
   auto table = std::make_shared<cloud::InstanceLimitsTable>(*state_->types);

@@ -78,10 +78,10 @@ struct BucketSpec {
 
 // Throttle categories of the EC2 request token bucket scheme (see docs/vpcsim.md for sources).
 enum class ThrottleCategory {
-  kMutating,                  // Create*/Delete*/Assign*/Attach*/Modify*/...
-  kNonMutating,               // Describe*/Get* with filters or pagination
-  kUnfilteredNonMutating,     // Describe*/Get* with neither filters, IDs nor MaxResults
-  kResourceIntensive,         // RunInstances, TerminateInstances
+  kMutating,               // Create*/Delete*/Assign*/Attach*/Modify*/...
+  kNonMutating,            // Describe*/Get* with filters or pagination
+  kUnfilteredNonMutating,  // Describe*/Get* with neither filters, IDs nor MaxResults
+  kResourceIntensive,      // RunInstances, TerminateInstances
 };
 
 // Fault injection rule for one action ("*" = every action). Rules are checked in insertion
@@ -139,6 +139,7 @@ class VpcModel {
   ~VpcModel();
 
   const Options& options() const { return options_; }
+
   const std::string& region() const { return options_.region; }
 
   // Completes time-driven transitions up to `now` (see the file comment). Every action calls it.
@@ -304,7 +305,9 @@ class VpcModel {
 
   // ---- Admin: throttling, faults, counters ---------------------------------------------------
   void SetThrottlingEnabled(bool enabled);
+
   bool ThrottlingEnabled() const { return options_.throttling_enabled; }
+
   // Bucket for a category, or for one action (overrides its category). A new spec refills the
   // bucket to capacity.
   void SetCategoryBucket(ThrottleCategory category, BucketSpec spec);
@@ -319,12 +322,15 @@ class VpcModel {
   void InjectError(const std::string& action, const std::string& error_code, int count,
                    const std::string& message = "");
   void ClearFaults();
+
   const std::vector<FaultRule>& Faults() const { return faults_; }
+
   // Sum of extra_latency of the rules matching `action`.
   Duration ExtraLatency(std::string_view action) const;
 
   // Per-action call statistics, by action name.
   const std::map<std::string, CallStats>& CallCounters() const { return counters_; }
+
   CallStats CallCounter(std::string_view action) const;
   void ResetCallCounters();
 
@@ -349,8 +355,7 @@ class VpcModel {
   // `body`, counts errors and records IMDS views of instances the action touched. Defined in
   // model_internal.h.
   template <typename R, typename F>
-  Result<R> RunAction(std::string_view action, WallTime now, bool filtered_or_paginated,
-                      F&& body);
+  Result<R> RunAction(std::string_view action, WallTime now, bool filtered_or_paginated, F&& body);
   // Throttling + fault injection for one call; the error to answer with, if any.
   Result<void> Admit(std::string_view action, WallTime now, bool filtered_or_paginated);
   // Records the current IMDS view of every dirty instance at time `at`.

@@ -28,7 +28,9 @@ Error InUse(std::string_view what) {
                   fmt::format("The specified address {} is already in use.", what));
 }
 
-net::Uint128 One128() { return 1; }
+net::Uint128 One128() {
+  return 1;
+}
 
 }  // namespace
 
@@ -133,8 +135,8 @@ Result<net::Ipv4Address> SubnetPlanner::TakeExplicit(std::string_view text) {
   net::Ipv4Address a = *parsed;
   const Subnet& sn = ss_.subnet;
   if (!sn.cidr_block.Contains(a)) {
-    return InvalidParameterValue(fmt::format(
-        "Address {} does not fall within the subnet's address range", a.ToString()));
+    return InvalidParameterValue(
+        fmt::format("Address {} does not fall within the subnet's address range", a.ToString()));
   }
   if (IsAwsReserved(sn.cidr_block, a)) {
     return InvalidParameterValue(
@@ -180,14 +182,14 @@ uint64_t SubnetPlanner::FreeAutoCount() {
 Result<net::Ipv4Cidr> SubnetPlanner::TakeExplicitPrefix(std::string_view text) {
   auto parsed = net::Ipv4Cidr::Parse(text);
   if (!parsed.has_value() || parsed->PrefixLen() != 28 || parsed->Masked() != *parsed) {
-    return InvalidParameterValue(fmt::format(
-        "Invalid value '{}' for Ipv4Prefix: expecting an aligned /28 prefix", text));
+    return InvalidParameterValue(
+        fmt::format("Invalid value '{}' for Ipv4Prefix: expecting an aligned /28 prefix", text));
   }
   net::Ipv4Cidr p = *parsed;
   const Subnet& sn = ss_.subnet;
   if (!sn.cidr_block.Contains(p)) {
-    return InvalidParameterValue(fmt::format(
-        "Prefix {} does not fall within the subnet's address range", p.ToString()));
+    return InvalidParameterValue(
+        fmt::format("Prefix {} does not fall within the subnet's address range", p.ToString()));
   }
   for (uint32_t off : {0u, 1u, 2u, 3u}) {
     if (p.Contains(sn.cidr_block.Network().Plus(off))) {
@@ -204,9 +206,9 @@ Result<net::Ipv4Cidr> SubnetPlanner::TakeExplicitPrefix(std::string_view text) {
   }
   for (const auto& [id, r] : ss_.reservations) {
     if (r.ipv4_cidr && r.ipv4_cidr->Overlaps(p) && r.reservation_type == "explicit") {
-      return InvalidParameterValue(fmt::format(
-          "Prefix {} overlaps the explicit subnet CIDR reservation {} ({})", p.ToString(), id,
-          r.CidrString()));
+      return InvalidParameterValue(
+          fmt::format("Prefix {} overlaps the explicit subnet CIDR reservation {} ({})",
+                      p.ToString(), id, r.CidrString()));
     }
   }
   planned_.Add(p);
@@ -267,9 +269,9 @@ Result<net::Ipv6Address> SubnetPlanner::TakeExplicit6(std::string_view text) {
   }
   if (const auto* r = Reservation6(net::Ipv6Cidr(a, 128));
       r != nullptr && r->reservation_type == "prefix") {
-    return InvalidParameterValue(fmt::format(
-        "Address {} is inside the prefix-type subnet CIDR reservation {}", a.ToString(),
-        r->subnet_cidr_reservation_id));
+    return InvalidParameterValue(
+        fmt::format("Address {} is inside the prefix-type subnet CIDR reservation {}", a.ToString(),
+                    r->subnet_cidr_reservation_id));
   }
   planned6_.insert(a);
   return a;
@@ -289,9 +291,8 @@ Result<net::Ipv6Address> SubnetPlanner::TakeNext6() {
   for (int steps = 0; steps < 1'000'000 && cur < last; ++steps) {
     net::Ipv6Address a = net::Ipv6Address::FromU128(cur);
     bool blocked = false;
-    for (const std::set<net::Ipv6Cidr>* set :
-         std::initializer_list<const std::set<net::Ipv6Cidr>*>{&ss_.prefixes6,
-                                                               &planned_prefixes6_}) {
+    for (const std::set<net::Ipv6Cidr>* set : std::initializer_list<const std::set<net::Ipv6Cidr>*>{
+             &ss_.prefixes6, &planned_prefixes6_}) {
       auto it = set->upper_bound(net::Ipv6Cidr(a, 128));
       if (it != set->begin() && std::prev(it)->Contains(a)) {
         cur = (std::prev(it)->Network().ToU128() | ~std::prev(it)->Mask()) + One128();
@@ -327,8 +328,8 @@ Result<net::Ipv6Cidr> SubnetPlanner::TakeExplicitPrefix6(std::string_view text) 
   }
   auto parsed = net::Ipv6Cidr::Parse(text);
   if (!parsed.has_value() || parsed->PrefixLen() != 80 || parsed->Masked() != *parsed) {
-    return InvalidParameterValue(fmt::format(
-        "Invalid value '{}' for Ipv6Prefix: expecting an aligned /80 prefix", text));
+    return InvalidParameterValue(
+        fmt::format("Invalid value '{}' for Ipv6Prefix: expecting an aligned /80 prefix", text));
   }
   net::Ipv6Cidr p = *parsed;
   const net::Ipv6Cidr& c = *sn.ipv6_cidr_block;
@@ -336,8 +337,8 @@ Result<net::Ipv6Cidr> SubnetPlanner::TakeExplicitPrefix6(std::string_view text) 
     return InvalidParameterValue(fmt::format(
         "Prefix {} does not fall within the subnet's IPv6 address range", p.ToString()));
   }
-  if (p.Contains(c.Network()) || p.Contains(net::Ipv6Address::FromU128(
-                                     c.Network().ToU128() | ~c.Mask()))) {
+  if (p.Contains(c.Network()) ||
+      p.Contains(net::Ipv6Address::FromU128(c.Network().ToU128() | ~c.Mask()))) {
     return InvalidParameterValue(
         fmt::format("Prefix {} overlaps the subnet's reserved address range", p.ToString()));
   }
@@ -345,9 +346,9 @@ Result<net::Ipv6Cidr> SubnetPlanner::TakeExplicitPrefix6(std::string_view text) 
     return InUse(p.ToString());
   }
   if (const auto* r = Reservation6(p); r != nullptr && r->reservation_type == "explicit") {
-    return InvalidParameterValue(fmt::format(
-        "Prefix {} overlaps the explicit subnet CIDR reservation {}", p.ToString(),
-        r->subnet_cidr_reservation_id));
+    return InvalidParameterValue(
+        fmt::format("Prefix {} overlaps the explicit subnet CIDR reservation {}", p.ToString(),
+                    r->subnet_cidr_reservation_id));
   }
   planned_prefixes6_.insert(p);
   return p;
@@ -375,8 +376,7 @@ Result<net::Ipv6Cidr> SubnetPlanner::TakeNextPrefix6() {
     }
     net::Uint128 n = One128() << (80 - r.ipv6_cidr->PrefixLen());
     for (net::Uint128 i = 0; i < n && i < 65536; ++i) {
-      net::Ipv6Cidr p(net::Ipv6Address::FromU128(r.ipv6_cidr->Network().ToU128() + (i << 48)),
-                      80);
+      net::Ipv6Cidr p(net::Ipv6Address::FromU128(r.ipv6_cidr->Network().ToU128() + (i << 48)), 80);
       if (usable(p) && Reservation6(p) == &r) {
         planned_prefixes6_.insert(p);
         return p;
@@ -596,8 +596,7 @@ Result<void> VpcModel::UnassignPrivateIpAddresses(const UnassignPrivateIpAddress
       auto a = net::Ipv4Address::Parse(text);
       if (!a.has_value()) {
         return InvalidParameterValue(
-            fmt::format("Invalid value '{}' for IP address. The IPv4 address is malformed.",
-                        text));
+            fmt::format("Invalid value '{}' for IP address. The IPv4 address is malformed.", text));
       }
       auto it = std::find_if(eni->private_ip_addresses.begin(), eni->private_ip_addresses.end(),
                              [&](const PrivateIpAddress& ip) { return ip.address == *a; });
@@ -607,9 +606,9 @@ Result<void> VpcModel::UnassignPrivateIpAddresses(const UnassignPrivateIpAddress
                         eni->network_interface_id));
       }
       if (it->primary) {
-        return InvalidParameterValue(fmt::format(
-            "The primary IP address {} of network interface {} cannot be unassigned",
-            a->ToString(), eni->network_interface_id));
+        return InvalidParameterValue(
+            fmt::format("The primary IP address {} of network interface {} cannot be unassigned",
+                        a->ToString(), eni->network_interface_id));
       }
       ips.insert(*a);
     }
@@ -722,9 +721,8 @@ Result<UnassignIpv6AddressesReply> VpcModel::UnassignIpv6Addresses(
         std::set<net::Ipv6Address> addrs;
         for (const auto& text : req.ipv6_addresses) {
           auto a = net::Ipv6Address::Parse(text);
-          if (!a.has_value() ||
-              std::find(eni->ipv6_addresses.begin(), eni->ipv6_addresses.end(), *a) ==
-                  eni->ipv6_addresses.end()) {
+          if (!a.has_value() || std::find(eni->ipv6_addresses.begin(), eni->ipv6_addresses.end(),
+                                          *a) == eni->ipv6_addresses.end()) {
             return InvalidParameterValue(
                 fmt::format("Some of the specified addresses are not assigned to interface {}",
                             eni->network_interface_id));
@@ -736,9 +734,8 @@ Result<UnassignIpv6AddressesReply> VpcModel::UnassignIpv6Addresses(
         std::set<net::Ipv6Cidr> prefixes;
         for (const auto& text : req.ipv6_prefixes) {
           auto p = net::Ipv6Cidr::Parse(text);
-          if (!p.has_value() ||
-              std::find(eni->ipv6_prefixes.begin(), eni->ipv6_prefixes.end(), *p) ==
-                  eni->ipv6_prefixes.end()) {
+          if (!p.has_value() || std::find(eni->ipv6_prefixes.begin(), eni->ipv6_prefixes.end(),
+                                          *p) == eni->ipv6_prefixes.end()) {
             return InvalidParameterValue(
                 fmt::format("Some of the specified prefixes are not assigned to interface {}",
                             eni->network_interface_id));

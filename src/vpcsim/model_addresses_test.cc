@@ -19,7 +19,8 @@ using testutil::StateOf;
 
 std::vector<std::string> Strs(const std::vector<net::Ipv4Address>& v) {
   std::vector<std::string> out;
-  for (const auto& a : v) out.push_back(a.ToString());
+  for (const auto& a : v)
+    out.push_back(a.ToString());
   return out;
 }
 
@@ -116,7 +117,7 @@ TEST_F(AddressTest, PerEniSlotLimitCountsPrimaryIpsAndPrefixes) {
 
 TEST_F(AddressTest, FragmentationGivesInsufficientCidrBlocks) {
   std::string s = MakeSubnet(m_, vpc_, "10.0.1.0/26");  // blocks .16 and .32 are usable
-  NetworkInterface e = MakeEni(m_, s);                   // primary .4
+  NetworkInterface e = MakeEni(m_, s);                  // primary .4
   AssignPrivateIpAddressesRequest r;
   r.network_interface_id = e.network_interface_id;
   r.private_ip_addresses = {"10.0.1.20", "10.0.1.40"};
@@ -243,7 +244,7 @@ TEST_F(AddressTest, ExplicitReservationIsOnlyForExplicitAddresses) {
   int64_t before = m_.GetSubnet(subnet_)->available_ip_address_count;
   ASSERT_OK_AND_ASSIGN(auto res, m_.CreateSubnetCidrReservation(c, At(0)));
   EXPECT_EQ(m_.GetSubnet(subnet_)->available_ip_address_count, before - 32);
-  NetworkInterface e = MakeEni(m_, subnet_);  // .5
+  NetworkInterface e = MakeEni(m_, subnet_);      // .5
   auto got = Assign(e.network_interface_id, 26);  // .6 - .31
   EXPECT_EQ(got.assigned_private_ip_addresses.back().ToString(), "10.0.0.31");
   // Everything below .32 is used; the next automatic address skips the reservation.
@@ -271,11 +272,10 @@ TEST_F(AddressTest, ExplicitReservationIsOnlyForExplicitAddresses) {
   ASSERT_OK_AND_ASSIGN(auto list, m_.GetSubnetCidrReservations({subnet_, {}, {}, ""}, At(0)));
   ASSERT_EQ(list.subnet_ipv4_cidr_reservations.size(), 1u);
   EXPECT_EQ(list.subnet_ipv4_cidr_reservations[0].reservation_type, "explicit");
-  ASSERT_OK(m_.DeleteSubnetCidrReservation(
-      {res.reservation.subnet_cidr_reservation_id}, At(0)));
-  EXPECT_EC2_ERROR(m_.DeleteSubnetCidrReservation(
-                       {res.reservation.subnet_cidr_reservation_id}, At(0)),
-                   "InvalidSubnetCidrReservationID.NotFound");
+  ASSERT_OK(m_.DeleteSubnetCidrReservation({res.reservation.subnet_cidr_reservation_id}, At(0)));
+  EXPECT_EC2_ERROR(
+      m_.DeleteSubnetCidrReservation({res.reservation.subnet_cidr_reservation_id}, At(0)),
+      "InvalidSubnetCidrReservationID.NotFound");
   EXPECT_EC2_ERROR(m_.DeleteSubnetCidrReservation({"subnet-cr-1"}, At(0)),
                    "InvalidSubnetCidrReservationID.Malformed");
   EXPECT_OK(m_.CheckInvariants());

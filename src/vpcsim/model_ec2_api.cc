@@ -56,9 +56,9 @@ cloud::NetworkInterface ToCloud(const NetworkInterface& e) {
   c.owner_id = e.owner_id;
   if (e.attachment) {
     const auto& a = *e.attachment;
-    c.attachment = cloud::NetworkInterfaceAttachment{a.attachment_id,     a.instance_id,
-                                                     a.device_index,      a.network_card_index,
-                                                     a.status,            a.delete_on_termination};
+    c.attachment = cloud::NetworkInterfaceAttachment{a.attachment_id, a.instance_id,
+                                                     a.device_index,  a.network_card_index,
+                                                     a.status,        a.delete_on_termination};
   }
   c.primary_ip = e.private_ip_address;
   for (const auto& ip : e.private_ip_addresses) {
@@ -108,8 +108,8 @@ cloud::Instance ToCloud(const Instance& i) {
 }
 
 cloud::SecurityGroup ToCloud(const SecurityGroup& g) {
-  return cloud::SecurityGroup{g.group_id, g.group_name, g.description, g.vpc_id, g.owner_id,
-                              g.tags};
+  return cloud::SecurityGroup{g.group_id, g.group_name, g.description,
+                              g.vpc_id,   g.owner_id,   g.tags};
 }
 
 cloud::TrunkInterfaceAssociation ToCloud(const TrunkInterfaceAssociation& a) {
@@ -185,8 +185,10 @@ Result<cloud::AssignPrivateIpAddressesReply> ModelEc2Api::AssignPrivateIpAddress
     const cloud::AssignPrivateIpAddressesRequest& req) {
   AssignPrivateIpAddressesRequest r;
   r.network_interface_id = req.network_interface_id;
-  for (const auto& a : req.ips) r.private_ip_addresses.push_back(a.ToString());
-  for (const auto& p : req.prefixes) r.ipv4_prefixes.push_back(p.ToString());
+  for (const auto& a : req.ips)
+    r.private_ip_addresses.push_back(a.ToString());
+  for (const auto& p : req.prefixes)
+    r.ipv4_prefixes.push_back(p.ToString());
   r.secondary_private_ip_address_count = req.secondary_private_ip_count.value_or(0);
   r.ipv4_prefix_count = req.ipv4_prefix_count.value_or(0);
   r.allow_reassignment = req.allow_reassignment;
@@ -195,28 +197,30 @@ Result<cloud::AssignPrivateIpAddressesReply> ModelEc2Api::AssignPrivateIpAddress
   if (!res.has_value()) {
     return ToCloudError(res.error());
   }
-  return cloud::AssignPrivateIpAddressesReply{res->network_interface_id,
-                                              res->assigned_private_ip_addresses,
-                                              res->assigned_ipv4_prefixes};
+  return cloud::AssignPrivateIpAddressesReply{
+      res->network_interface_id, res->assigned_private_ip_addresses, res->assigned_ipv4_prefixes};
 }
 
 Result<void> ModelEc2Api::UnassignPrivateIpAddresses(
     const cloud::UnassignPrivateIpAddressesRequest& req) {
   UnassignPrivateIpAddressesRequest r;
   r.network_interface_id = req.network_interface_id;
-  for (const auto& a : req.ips) r.private_ip_addresses.push_back(a.ToString());
-  for (const auto& p : req.prefixes) r.ipv4_prefixes.push_back(p.ToString());
+  for (const auto& a : req.ips)
+    r.private_ip_addresses.push_back(a.ToString());
+  for (const auto& p : req.prefixes)
+    r.ipv4_prefixes.push_back(p.ToString());
   WallTime now = clock_.Now();
-  return Convert(
-      model_->With([&](VpcModel& m) { return m.UnassignPrivateIpAddresses(r, now); }));
+  return Convert(model_->With([&](VpcModel& m) { return m.UnassignPrivateIpAddresses(r, now); }));
 }
 
 Result<cloud::AssignIpv6AddressesReply> ModelEc2Api::AssignIpv6Addresses(
     const cloud::AssignIpv6AddressesRequest& req) {
   AssignIpv6AddressesRequest r;
   r.network_interface_id = req.network_interface_id;
-  for (const auto& a : req.addresses) r.ipv6_addresses.push_back(a.ToString());
-  for (const auto& p : req.prefixes) r.ipv6_prefixes.push_back(p.ToString());
+  for (const auto& a : req.addresses)
+    r.ipv6_addresses.push_back(a.ToString());
+  for (const auto& p : req.prefixes)
+    r.ipv6_prefixes.push_back(p.ToString());
   r.ipv6_address_count = req.address_count.value_or(0);
   r.ipv6_prefix_count = req.prefix_count.value_or(0);
   WallTime now = clock_.Now();
@@ -232,16 +236,17 @@ Result<cloud::UnassignIpv6AddressesReply> ModelEc2Api::UnassignIpv6Addresses(
     const cloud::UnassignIpv6AddressesRequest& req) {
   UnassignIpv6AddressesRequest r;
   r.network_interface_id = req.network_interface_id;
-  for (const auto& a : req.addresses) r.ipv6_addresses.push_back(a.ToString());
-  for (const auto& p : req.prefixes) r.ipv6_prefixes.push_back(p.ToString());
+  for (const auto& a : req.addresses)
+    r.ipv6_addresses.push_back(a.ToString());
+  for (const auto& p : req.prefixes)
+    r.ipv6_prefixes.push_back(p.ToString());
   WallTime now = clock_.Now();
   auto res = model_->With([&](VpcModel& m) { return m.UnassignIpv6Addresses(r, now); });
   if (!res.has_value()) {
     return ToCloudError(res.error());
   }
-  return cloud::UnassignIpv6AddressesReply{res->network_interface_id,
-                                           res->unassigned_ipv6_addresses,
-                                           res->unassigned_ipv6_prefixes};
+  return cloud::UnassignIpv6AddressesReply{
+      res->network_interface_id, res->unassigned_ipv6_addresses, res->unassigned_ipv6_prefixes};
 }
 
 Result<cloud::DescribeNetworkInterfacesPage> ModelEc2Api::DescribeNetworkInterfaces(
@@ -257,7 +262,8 @@ Result<cloud::DescribeNetworkInterfacesPage> ModelEc2Api::DescribeNetworkInterfa
     return ToCloudError(res.error());
   }
   cloud::DescribeNetworkInterfacesPage page;
-  for (const auto& e : res->network_interfaces) page.network_interfaces.push_back(ToCloud(e));
+  for (const auto& e : res->network_interfaces)
+    page.network_interfaces.push_back(ToCloud(e));
   page.next_token = res->next_token;
   return page;
 }
@@ -276,7 +282,8 @@ Result<cloud::DescribeInstancesPage> ModelEc2Api::DescribeInstances(
   }
   cloud::DescribeInstancesPage page;
   for (const auto& resv : res->reservations) {
-    for (const auto& i : resv.instances) page.instances.push_back(ToCloud(i));
+    for (const auto& i : resv.instances)
+      page.instances.push_back(ToCloud(i));
   }
   page.next_token = res->next_token;
   return page;
@@ -310,7 +317,8 @@ Result<cloud::DescribeSubnetsPage> ModelEc2Api::DescribeSubnets(
     return ToCloudError(res.error());
   }
   cloud::DescribeSubnetsPage page;
-  for (const auto& s : res->subnets) page.subnets.push_back(ToCloud(s));
+  for (const auto& s : res->subnets)
+    page.subnets.push_back(ToCloud(s));
   page.next_token = res->next_token;
   return page;
 }
@@ -328,7 +336,8 @@ Result<cloud::DescribeSecurityGroupsPage> ModelEc2Api::DescribeSecurityGroups(
     return ToCloudError(res.error());
   }
   cloud::DescribeSecurityGroupsPage page;
-  for (const auto& g : res->security_groups) page.security_groups.push_back(ToCloud(g));
+  for (const auto& g : res->security_groups)
+    page.security_groups.push_back(ToCloud(g));
   page.next_token = res->next_token;
   return page;
 }
@@ -378,7 +387,8 @@ ModelEc2Api::DescribeTrunkInterfaceAssociations(
     return ToCloudError(res.error());
   }
   cloud::DescribeTrunkInterfaceAssociationsPage page;
-  for (const auto& a : res->interface_associations) page.associations.push_back(ToCloud(a));
+  for (const auto& a : res->interface_associations)
+    page.associations.push_back(ToCloud(a));
   page.next_token = res->next_token;
   return page;
 }

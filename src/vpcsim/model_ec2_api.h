@@ -42,12 +42,14 @@ class ModelEc2Api : public cloud::Ec2Api {
   // `clock` must outlive this object; `model` is shared.
   ModelEc2Api(std::shared_ptr<SharedVpcModel> model, Clock& clock)
       : model_(std::move(model)), clock_(clock) {}
+
   // Convenience: wraps `model` in a new SharedVpcModel.
   ModelEc2Api(VpcModel model, Clock& clock)
       : ModelEc2Api(std::make_shared<SharedVpcModel>(std::move(model)), clock) {}
 
   // The shared model (for test setup, fault injection and inspection through With()).
   SharedVpcModel& model() { return *model_; }
+
   std::shared_ptr<SharedVpcModel> shared_model() const { return model_; }
 
   Result<cloud::NetworkInterface> CreateNetworkInterface(

@@ -54,8 +54,8 @@ TEST_F(ModelEc2ApiTest, NodeLifecycleThroughThePort) {
   EXPECT_EQ(eni.status, "available");
   EXPECT_EQ(eni.ipv4_prefixes.size(), 1u);
   EXPECT_EQ(eni.primary_ip->ToString(), "10.0.0.5");
-  ASSERT_OK_AND_ASSIGN(auto att, api_->AttachNetworkInterface(
-                                     {eni.id, instance_, 1, std::nullopt}));
+  ASSERT_OK_AND_ASSIGN(auto att,
+                       api_->AttachNetworkInterface({eni.id, instance_, 1, std::nullopt}));
   cloud::DescribeNetworkInterfacesRequest d;
   d.network_interface_ids = {eni.id};
   ASSERT_OK_AND_ASSIGN(auto page, api_->DescribeNetworkInterfaces(d));
@@ -66,8 +66,8 @@ TEST_F(ModelEc2ApiTest, NodeLifecycleThroughThePort) {
   EXPECT_EQ(page.network_interfaces.at(0).status, "in-use");
   cloud::ModifyNetworkInterfaceAttributeRequest mod;
   mod.network_interface_id = eni.id;
-  mod.attachment = cloud::ModifyNetworkInterfaceAttributeRequest::AttachmentChange{
-      att.attachment_id, true};
+  mod.attachment =
+      cloud::ModifyNetworkInterfaceAttributeRequest::AttachmentChange{att.attachment_id, true};
   ASSERT_OK(api_->ModifyNetworkInterfaceAttribute(mod));
   cloud::AssignPrivateIpAddressesRequest a;
   a.network_interface_id = eni.id;
@@ -80,7 +80,9 @@ TEST_F(ModelEc2ApiTest, NodeLifecycleThroughThePort) {
   auto all = cloud::DescribeAllNetworkInterfaces(*api_, {});
   ASSERT_TRUE(all.has_value());
   EXPECT_EQ(all->size(), 1u);  // the primary
-  EXPECT_EQ(api_->model().With([](VpcModel& m) { return m.CallCounter("AssignPrivateIpAddresses").calls; }), 1);
+  EXPECT_EQ(api_->model().With(
+                [](VpcModel& m) { return m.CallCounter("AssignPrivateIpAddresses").calls; }),
+            1);
 }
 
 TEST_F(ModelEc2ApiTest, ErrorsMatchTheHttpClientMapping) {
@@ -88,9 +90,9 @@ TEST_F(ModelEc2ApiTest, ErrorsMatchTheHttpClientMapping) {
   ASSERT_FALSE(nf.has_value());
   EXPECT_EQ(nf.error().reason, "InvalidNetworkInterfaceID.NotFound");
   EXPECT_EQ(nf.error().code, ErrorCode::kNotFound);
-  Error want = cloud::MakeEc2Error("InvalidNetworkInterfaceID.NotFound",
-                                   "The networkInterface ID 'eni-0123456789abcdef0' does not exist",
-                                   400);
+  Error want =
+      cloud::MakeEc2Error("InvalidNetworkInterfaceID.NotFound",
+                          "The networkInterface ID 'eni-0123456789abcdef0' does not exist", 400);
   EXPECT_EQ(nf.error().message, want.message);
   // Fragmented /26: no /28 left.
   cloud::CreateNetworkInterfaceRequest c;
@@ -154,7 +156,9 @@ TEST_F(ModelEc2ApiTest, ConcurrentCallersShareOneModel) {
   t1.join();
   t2.join();
   EXPECT_OK(api_->model().With([](VpcModel& m) { return m.CheckInvariants(); }));
-  EXPECT_EQ(api_->model().With([](VpcModel& m) { return m.CallCounter("AssignPrivateIpAddresses").calls; }), 400);
+  EXPECT_EQ(api_->model().With(
+                [](VpcModel& m) { return m.CallCounter("AssignPrivateIpAddresses").calls; }),
+            400);
 }
 
 }  // namespace

@@ -21,75 +21,104 @@ std::string FormatTime(WallTime t) {
 std::optional<std::vector<std::string>> EniField(const NetworkInterface& e, std::string_view name) {
   using V = std::vector<std::string>;
   const auto& at = e.attachment;
-  if (name == "network-interface-id") return V{e.network_interface_id};
-  if (name == "subnet-id") return V{e.subnet_id};
-  if (name == "vpc-id") return V{e.vpc_id};
-  if (name == "availability-zone") return V{e.availability_zone};
-  if (name == "description") return V{e.description};
-  if (name == "interface-type") return V{e.interface_type};
-  if (name == "mac-address") return V{e.mac_address.ToString()};
-  if (name == "status") return V{e.status};
-  if (name == "owner-id") return V{e.owner_id};
-  if (name == "requester-id") return V{e.requester_id};
-  if (name == "requester-managed") return V{BoolStr(e.requester_managed)};
-  if (name == "source-dest-check") return V{BoolStr(e.source_dest_check)};
+  if (name == "network-interface-id")
+    return V{e.network_interface_id};
+  if (name == "subnet-id")
+    return V{e.subnet_id};
+  if (name == "vpc-id")
+    return V{e.vpc_id};
+  if (name == "availability-zone")
+    return V{e.availability_zone};
+  if (name == "description")
+    return V{e.description};
+  if (name == "interface-type")
+    return V{e.interface_type};
+  if (name == "mac-address")
+    return V{e.mac_address.ToString()};
+  if (name == "status")
+    return V{e.status};
+  if (name == "owner-id")
+    return V{e.owner_id};
+  if (name == "requester-id")
+    return V{e.requester_id};
+  if (name == "requester-managed")
+    return V{BoolStr(e.requester_managed)};
+  if (name == "source-dest-check")
+    return V{BoolStr(e.source_dest_check)};
   if (name == "private-ip-address" || name == "addresses.private-ip-address") {
     V out;
-    for (const auto& ip : e.private_ip_addresses) out.push_back(ip.address.ToString());
+    for (const auto& ip : e.private_ip_addresses)
+      out.push_back(ip.address.ToString());
     return out;
   }
   if (name == "addresses.primary") {
     V out;
-    for (const auto& ip : e.private_ip_addresses) out.push_back(BoolStr(ip.primary));
+    for (const auto& ip : e.private_ip_addresses)
+      out.push_back(BoolStr(ip.primary));
     return out;
   }
   if (name == "ipv6-addresses.ipv6-address" || name == "ipv6-address") {
     V out;
-    for (const auto& a : e.ipv6_addresses) out.push_back(a.ToString());
+    for (const auto& a : e.ipv6_addresses)
+      out.push_back(a.ToString());
     return out;
   }
   if (name == "ipv4-prefix") {
     V out;
-    for (const auto& p : e.ipv4_prefixes) out.push_back(p.ToString());
+    for (const auto& p : e.ipv4_prefixes)
+      out.push_back(p.ToString());
     return out;
   }
   if (name == "ipv6-prefix") {
     V out;
-    for (const auto& p : e.ipv6_prefixes) out.push_back(p.ToString());
+    for (const auto& p : e.ipv6_prefixes)
+      out.push_back(p.ToString());
     return out;
   }
   if (name == "group-id") {
     V out;
-    for (const auto& g : e.groups) out.push_back(g.group_id);
+    for (const auto& g : e.groups)
+      out.push_back(g.group_id);
     return out;
   }
   if (name == "group-name") {
     V out;
-    for (const auto& g : e.groups) out.push_back(g.group_name);
+    for (const auto& g : e.groups)
+      out.push_back(g.group_name);
     return out;
   }
-  if (name == "attachment.instance-id") return at ? V{at->instance_id} : V{};
-  if (name == "attachment.instance-owner-id") return at ? V{at->instance_owner_id} : V{};
-  if (name == "attachment.attachment-id") return at ? V{at->attachment_id} : V{};
-  if (name == "attachment.status") return at ? V{at->status} : V{};
-  if (name == "attachment.device-index") return at ? V{std::to_string(at->device_index)} : V{};
+  if (name == "attachment.instance-id")
+    return at ? V{at->instance_id} : V{};
+  if (name == "attachment.instance-owner-id")
+    return at ? V{at->instance_owner_id} : V{};
+  if (name == "attachment.attachment-id")
+    return at ? V{at->attachment_id} : V{};
+  if (name == "attachment.status")
+    return at ? V{at->status} : V{};
+  if (name == "attachment.device-index")
+    return at ? V{std::to_string(at->device_index)} : V{};
   if (name == "attachment.network-card-index") {
     return at ? V{std::to_string(at->network_card_index)} : V{};
   }
   if (name == "attachment.delete-on-termination") {
     return at ? V{BoolStr(at->delete_on_termination)} : V{};
   }
-  if (name == "attachment.attach-time") return at ? V{FormatTime(at->attach_time)} : V{};
+  if (name == "attachment.attach-time")
+    return at ? V{FormatTime(at->attach_time)} : V{};
   return std::nullopt;
 }
 
 std::optional<std::vector<std::string>> TrunkField(const TrunkInterfaceAssociation& a,
                                                    std::string_view name) {
   using V = std::vector<std::string>;
-  if (name == "trunk-interface-association.id") return V{a.association_id};
-  if (name == "trunk-interface-association.branch-interface-id") return V{a.branch_interface_id};
-  if (name == "trunk-interface-association.trunk-interface-id") return V{a.trunk_interface_id};
-  if (name == "trunk-interface-association.vlan-id") return V{std::to_string(a.vlan_id)};
+  if (name == "trunk-interface-association.id")
+    return V{a.association_id};
+  if (name == "trunk-interface-association.branch-interface-id")
+    return V{a.branch_interface_id};
+  if (name == "trunk-interface-association.trunk-interface-id")
+    return V{a.trunk_interface_id};
+  if (name == "trunk-interface-association.vlan-id")
+    return V{std::to_string(a.vlan_id)};
   return std::nullopt;
 }
 
@@ -111,8 +140,7 @@ net::MacAddress NewMac(VpcModel::State& s, uint64_t seed) {
 // Security groups for an ENI in `vpc_id`: the named ones (validated) or the VPC's default.
 Result<std::vector<GroupIdentifier>> ResolveGroups(VpcModel::State& s,
                                                    const std::vector<std::string>& ids,
-                                                   const std::string& vpc_id,
-                                                   const IdKind& kind) {
+                                                   const std::string& vpc_id, const IdKind& kind) {
   std::vector<GroupIdentifier> out;
   if (ids.empty()) {
     for (const auto& [id, g] : s.groups) {
@@ -141,8 +169,8 @@ Result<std::vector<GroupIdentifier>> ResolveGroups(VpcModel::State& s,
 }  // namespace
 
 // Creates an ENI in `ss` with the planned addresses. Shared with RunInstances.
-NetworkInterface NewEniRecord(VpcModel::State& s, const VpcModel::Options& o,
-                              const SubnetState& ss, WallTime now) {
+NetworkInterface NewEniRecord(VpcModel::State& s, const VpcModel::Options& o, const SubnetState& ss,
+                              WallTime now) {
   NetworkInterface e;
   e.network_interface_id = NewId(s, o.seed, "eni");
   e.subnet_id = ss.subnet.subnet_id;
@@ -159,8 +187,7 @@ NetworkInterface NewEniRecord(VpcModel::State& s, const VpcModel::Options& o,
 Result<CreateNetworkInterfaceReply> VpcModel::CreateNetworkInterface(
     const CreateNetworkInterfaceRequest& req, WallTime now) {
   return RunAction<CreateNetworkInterfaceReply>(
-      "CreateNetworkInterface", now, true,
-      [&](WallTime t) -> Result<CreateNetworkInterfaceReply> {
+      "CreateNetworkInterface", now, true, [&](WallTime t) -> Result<CreateNetworkInterfaceReply> {
         State& s = *state_;
         if (!req.client_token.empty()) {
           auto it = s.client_tokens.find(req.client_token);
@@ -223,8 +250,8 @@ Result<CreateNetworkInterfaceReply> VpcModel::CreateNetworkInterface(
                  static_cast<int>(req.ipv6_prefixes.size()) + req.ipv6_prefix_count;
         if (v6 > s.max_ipv6_per_eni) {
           return InvalidParameterValue(
-              fmt::format("Number of IPv6 addresses and prefixes ({}) exceeds the limit of {}.",
-                          v6, s.max_ipv6_per_eni));
+              fmt::format("Number of IPv6 addresses and prefixes ({}) exceeds the limit of {}.", v6,
+                          s.max_ipv6_per_eni));
         }
         RETURN_IF_ERROR(ValidateTags(req.tags, nullptr));
         SubnetPlanner plan(*ss);
@@ -351,9 +378,9 @@ Result<AttachNetworkInterfaceReply> VpcModel::AttachNetworkInterface(
           }
           ++on_card;
           if (o.attachment->device_index == req.device_index) {
-            return InvalidParameterValue(fmt::format(
-                "Instance '{}' already has an interface attached at device index '{}'.",
-                inst->instance_id, req.device_index));
+            return InvalidParameterValue(
+                fmt::format("Instance '{}' already has an interface attached at device index '{}'.",
+                            inst->instance_id, req.device_index));
           }
         }
         if (on_card >= cit->max_enis) {
@@ -371,8 +398,7 @@ Result<AttachNetworkInterfaceReply> VpcModel::AttachNetworkInterface(
         if (Ipv6Count(*eni) > type->ipv6_per_eni) {
           return InvalidParameterValue(fmt::format(
               "Network interface '{}' holds {} IPv6 addresses and prefixes; {} allows {}.",
-              eni->network_interface_id, Ipv6Count(*eni), inst->instance_type,
-              type->ipv6_per_eni));
+              eni->network_interface_id, Ipv6Count(*eni), inst->instance_type, type->ipv6_per_eni));
         }
         NetworkInterfaceAttachment a;
         a.attachment_id = NewId(s, options_.seed, "eni-attach");
@@ -384,7 +410,8 @@ Result<AttachNetworkInterfaceReply> VpcModel::AttachNetworkInterface(
         a.delete_on_termination = false;
         if (options_.attach_delay > Duration{0}) {
           a.status = "attaching";
-          a.transition_at = t + std::chrono::duration_cast<WallTime::duration>(options_.attach_delay);
+          a.transition_at =
+              t + std::chrono::duration_cast<WallTime::duration>(options_.attach_delay);
           s.pending_enis.insert(eni->network_interface_id);
         } else {
           a.status = "attached";
@@ -451,8 +478,8 @@ void EraseEni(VpcModel::State& s, const std::string& eni_id) {
   }
   for (const auto& aid : assocs) {
     const auto& a = s.trunk_assocs.at(aid);
-    auto other = s.enis.find(a.branch_interface_id == eni_id ? a.trunk_interface_id
-                                                             : a.branch_interface_id);
+    auto other =
+        s.enis.find(a.branch_interface_id == eni_id ? a.trunk_interface_id : a.branch_interface_id);
     if (other != s.enis.end() && other->second.trunk_association_id == aid) {
       other->second.trunk_association_id.clear();
       other->second.status = EniStatus(other->second);
@@ -502,8 +529,7 @@ Result<void> VpcModel::ModifyNetworkInterfaceAttribute(
                          LookupId(s.enis, req.network_interface_id, kEniIdKind));
         if (!req.description && !req.source_dest_check && !req.group_ids && !req.attachment_id &&
             !req.delete_on_termination) {
-          return MissingParameter(
-              "Description, SourceDestCheck, SecurityGroupId or Attachment");
+          return MissingParameter("Description, SourceDestCheck, SecurityGroupId or Attachment");
         }
         std::vector<GroupIdentifier> groups;
         if (req.group_ids.has_value()) {
@@ -517,27 +543,31 @@ Result<void> VpcModel::ModifyNetworkInterfaceAttribute(
                                                     : "Attachment.AttachmentId");
         }
         if (req.attachment_id.has_value()) {
-          RETURN_IF_ERROR(
-              CheckIdShape(*req.attachment_id, kAttachmentIdKind.prefix, kAttachmentIdKind.malformed));
+          RETURN_IF_ERROR(CheckIdShape(*req.attachment_id, kAttachmentIdKind.prefix,
+                                       kAttachmentIdKind.malformed));
           if (!eni->attachment || eni->attachment->attachment_id != *req.attachment_id) {
             return NotFoundError(kAttachmentIdKind, *req.attachment_id);
           }
         }
-        if (req.description) eni->description = *req.description;
-        if (req.source_dest_check) eni->source_dest_check = *req.source_dest_check;
+        if (req.description)
+          eni->description = *req.description;
+        if (req.source_dest_check)
+          eni->source_dest_check = *req.source_dest_check;
         if (req.group_ids) {
           eni->groups = std::move(groups);
-          if (eni->attachment) s.dirty_instances.insert(eni->attachment->instance_id);
+          if (eni->attachment)
+            s.dirty_instances.insert(eni->attachment->instance_id);
         }
-        if (req.attachment_id) eni->attachment->delete_on_termination = *req.delete_on_termination;
+        if (req.attachment_id)
+          eni->attachment->delete_on_termination = *req.delete_on_termination;
         return Ok();
       });
 }
 
 Result<DescribeNetworkInterfacesReply> VpcModel::DescribeNetworkInterfaces(
     const DescribeNetworkInterfacesRequest& req, WallTime now) {
-  bool shaped = !req.filters.empty() || !req.network_interface_ids.empty() ||
-                req.max_results.has_value();
+  bool shaped =
+      !req.filters.empty() || !req.network_interface_ids.empty() || req.max_results.has_value();
   return RunAction<DescribeNetworkInterfacesReply>(
       "DescribeNetworkInterfaces", now, shaped,
       [&](WallTime) -> Result<DescribeNetworkInterfacesReply> {
@@ -561,17 +591,18 @@ Result<DescribeNetworkInterfacesReply> VpcModel::DescribeNetworkInterfaces(
         if (!req.network_interface_ids.empty()) {
           std::set<std::string> ids(req.network_interface_ids.begin(),
                                     req.network_interface_ids.end());
-          for (const auto& id : ids) consider(s.enis.at(id));
+          for (const auto& id : ids)
+            consider(s.enis.at(id));
         } else {
-          for (const auto& [id, e] : s.enis) consider(e);
+          for (const auto& [id, e] : s.enis)
+            consider(e);
         }
         DescribeNetworkInterfacesReply reply;
-        ASSIGN_OR_RETURN(reply.network_interfaces,
-                         Paginate<NetworkInterface>(
-                             std::move(items),
-                             [](const NetworkInterface& e) { return e.network_interface_id; },
-                             "DescribeNetworkInterfaces", req.max_results, req.next_token,
-                             &reply.next_token));
+        ASSIGN_OR_RETURN(
+            reply.network_interfaces,
+            Paginate<NetworkInterface>(
+                std::move(items), [](const NetworkInterface& e) { return e.network_interface_id; },
+                "DescribeNetworkInterfaces", req.max_results, req.next_token, &reply.next_token));
         return reply;
       });
 }
@@ -603,14 +634,14 @@ Result<AssociateTrunkInterfaceReply> VpcModel::AssociateTrunkInterface(
               trunk->network_interface_id, trunk->interface_type));
         }
         if (!trunk->attachment.has_value()) {
-          return InvalidParameterValue(fmt::format(
-              "The trunk network interface '{}' must be attached to an instance.",
-              trunk->network_interface_id));
+          return InvalidParameterValue(
+              fmt::format("The trunk network interface '{}' must be attached to an instance.",
+                          trunk->network_interface_id));
         }
         if (branch->interface_type == "trunk" || branch == trunk) {
-          return InvalidParameterValue(fmt::format(
-              "The network interface '{}' cannot be a branch interface.",
-              branch->network_interface_id));
+          return InvalidParameterValue(
+              fmt::format("The network interface '{}' cannot be a branch interface.",
+                          branch->network_interface_id));
         }
         if (branch->attachment.has_value() || !branch->trunk_association_id.empty()) {
           return Ec2Error("InvalidNetworkInterface.InUse",
@@ -621,8 +652,8 @@ Result<AssociateTrunkInterfaceReply> VpcModel::AssociateTrunkInterface(
               "The branch and trunk network interfaces must be in the same VPC");
         }
         if (req.vlan_id < 1 || req.vlan_id > 4094) {
-          return InvalidParameterValue(fmt::format(
-              "Invalid value '{}' for VlanId: expecting 1..4094", req.vlan_id));
+          return InvalidParameterValue(
+              fmt::format("Invalid value '{}' for VlanId: expecting 1..4094", req.vlan_id));
         }
         int count = 0;
         for (const auto& [aid, a] : s.trunk_assocs) {
@@ -631,9 +662,9 @@ Result<AssociateTrunkInterfaceReply> VpcModel::AssociateTrunkInterface(
           }
           ++count;
           if (a.vlan_id == req.vlan_id) {
-            return InvalidParameterValue(fmt::format(
-                "The VLAN ID {} is already in use on trunk interface '{}' ({}).", req.vlan_id,
-                trunk->network_interface_id, aid));
+            return InvalidParameterValue(
+                fmt::format("The VLAN ID {} is already in use on trunk interface '{}' ({}).",
+                            req.vlan_id, trunk->network_interface_id, aid));
           }
         }
         const Instance& inst = s.instances.at(trunk->attachment->instance_id);
@@ -673,8 +704,7 @@ Result<void> VpcModel::DisassociateTrunkInterface(const DisassociateTrunkInterfa
 
 Result<DescribeTrunkInterfaceAssociationsReply> VpcModel::DescribeTrunkInterfaceAssociations(
     const DescribeTrunkInterfaceAssociationsRequest& req, WallTime now) {
-  bool shaped = !req.filters.empty() || !req.association_ids.empty() ||
-                req.max_results.has_value();
+  bool shaped = !req.filters.empty() || !req.association_ids.empty() || req.max_results.has_value();
   return RunAction<DescribeTrunkInterfaceAssociationsReply>(
       "DescribeTrunkInterfaceAssociations", now, shaped,
       [&](WallTime) -> Result<DescribeTrunkInterfaceAssociationsReply> {
@@ -701,8 +731,8 @@ Result<DescribeTrunkInterfaceAssociationsReply> VpcModel::DescribeTrunkInterface
                          Paginate<TrunkInterfaceAssociation>(
                              std::move(items),
                              [](const TrunkInterfaceAssociation& a) { return a.association_id; },
-                             "DescribeTrunkInterfaceAssociations", req.max_results,
-                             req.next_token, &reply.next_token));
+                             "DescribeTrunkInterfaceAssociations", req.max_results, req.next_token,
+                             &reply.next_token));
         return reply;
       });
 }

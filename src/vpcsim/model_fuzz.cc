@@ -32,11 +32,14 @@ void RunSnapshot(std::string_view text) {
     return;
   }
   auto inv = m->CheckInvariants();
-  if (!inv.has_value()) Die("accepted snapshot violates invariants: " + inv.error().message);
+  if (!inv.has_value())
+    Die("accepted snapshot violates invariants: " + inv.error().message);
   nlohmann::json j = m->ToJson();
   auto again = VpcModel::FromJson(j);
-  if (!again.has_value()) Die("re-restore failed: " + again.error().message);
-  if (again->ToJson() != j) Die("snapshot does not round-trip");
+  if (!again.has_value())
+    Die("re-restore failed: " + again.error().message);
+  if (again->ToJson() != j)
+    Die("snapshot does not round-trip");
   // The restored model keeps working.
   ops::ByteSource src(reinterpret_cast<const uint8_t*>(text.data()), text.size());
   ops::World w;
@@ -45,7 +48,8 @@ void RunSnapshot(std::string_view text) {
   for (int i = 0; i < 20 && !w.subnets.empty(); ++i) {
     (void)ops::RunRandomOp(*m, w, src, now);
     auto ok = m->CheckInvariants();
-    if (!ok.has_value()) Die("invariants broken after an op on a restored model: " + ok.error().message);
+    if (!ok.has_value())
+      Die("invariants broken after an op on a restored model: " + ok.error().message);
   }
 }
 
@@ -66,7 +70,8 @@ void RunScript(const uint8_t* data, size_t size) {
       Die(out.action + " changed state although it " + (out.ok ? "only read" : "failed"));
     }
     auto inv = m.CheckInvariants();
-    if (!inv.has_value()) Die("after " + out.action + ": " + inv.error().message);
+    if (!inv.has_value())
+      Die("after " + out.action + ": " + inv.error().message);
   }
 }
 

@@ -92,8 +92,7 @@ Result<ImdsView> VpcModel::CurrentImdsView(std::string_view instance_id) const {
   return *v;
 }
 
-Result<ImdsView> VpcModel::GetImdsView(std::string_view instance_id, WallTime now,
-                                       Duration lag) {
+Result<ImdsView> VpcModel::GetImdsView(std::string_view instance_id, WallTime now, Duration lag) {
   Advance(now);
   auto it = state_->imds_history.find(std::string(instance_id));
   if (it == state_->imds_history.end() || it->second.empty()) {

@@ -18,34 +18,50 @@ const InstanceState kTerminated{48, "terminated"};
 
 std::optional<std::vector<std::string>> InstanceField(const Instance& i, std::string_view name) {
   using V = std::vector<std::string>;
-  if (name == "instance-id") return V{i.instance_id};
-  if (name == "instance-type") return V{i.instance_type};
-  if (name == "instance-state-name") return V{i.state.name};
-  if (name == "instance-state-code") return V{std::to_string(i.state.code)};
-  if (name == "subnet-id") return V{i.subnet_id};
-  if (name == "vpc-id") return V{i.vpc_id};
-  if (name == "availability-zone") return V{i.availability_zone};
-  if (name == "private-ip-address") return V{i.private_ip_address.ToString()};
-  if (name == "private-dns-name") return V{i.private_dns_name};
-  if (name == "image-id") return V{i.image_id};
-  if (name == "reservation-id") return V{i.reservation_id};
-  if (name == "owner-id") return V{i.owner_id};
-  if (name == "key-name") return V{i.key_name};
+  if (name == "instance-id")
+    return V{i.instance_id};
+  if (name == "instance-type")
+    return V{i.instance_type};
+  if (name == "instance-state-name")
+    return V{i.state.name};
+  if (name == "instance-state-code")
+    return V{std::to_string(i.state.code)};
+  if (name == "subnet-id")
+    return V{i.subnet_id};
+  if (name == "vpc-id")
+    return V{i.vpc_id};
+  if (name == "availability-zone")
+    return V{i.availability_zone};
+  if (name == "private-ip-address")
+    return V{i.private_ip_address.ToString()};
+  if (name == "private-dns-name")
+    return V{i.private_dns_name};
+  if (name == "image-id")
+    return V{i.image_id};
+  if (name == "reservation-id")
+    return V{i.reservation_id};
+  if (name == "owner-id")
+    return V{i.owner_id};
+  if (name == "key-name")
+    return V{i.key_name};
   if (name == "network-interface.network-interface-id") {
     V out;
-    for (const auto& e : i.network_interfaces) out.push_back(e.network_interface_id);
+    for (const auto& e : i.network_interfaces)
+      out.push_back(e.network_interface_id);
     return out;
   }
   if (name == "network-interface.addresses.private-ip-address") {
     V out;
     for (const auto& e : i.network_interfaces) {
-      for (const auto& ip : e.private_ip_addresses) out.push_back(ip.address.ToString());
+      for (const auto& ip : e.private_ip_addresses)
+        out.push_back(ip.address.ToString());
     }
     return out;
   }
   if (name == "instance.group-id") {
     V out;
-    for (const auto& g : i.security_groups) out.push_back(g.group_id);
+    for (const auto& g : i.security_groups)
+      out.push_back(g.group_id);
     return out;
   }
   return std::nullopt;
@@ -54,17 +70,25 @@ std::optional<std::vector<std::string>> InstanceField(const Instance& i, std::st
 std::optional<std::vector<std::string>> TypeField(const cloud::InstanceLimits& t,
                                                   std::string_view name) {
   using V = std::vector<std::string>;
-  if (name == "instance-type") return V{t.instance_type};
-  if (name == "hypervisor") return V{t.hypervisor == "unknown" ? "" : t.hypervisor};
-  if (name == "bare-metal") return V{BoolStr(t.bare_metal)};
-  if (name == "network-info.maximum-network-interfaces") return V{std::to_string(t.TotalEnis())};
-  if (name == "network-info.ipv4-addresses-per-interface") return V{std::to_string(t.ipv4_per_eni)};
-  if (name == "network-info.ipv6-addresses-per-interface") return V{std::to_string(t.ipv6_per_eni)};
-  if (name == "network-info.ipv6-supported") return V{BoolStr(t.ipv6_per_eni > 0)};
+  if (name == "instance-type")
+    return V{t.instance_type};
+  if (name == "hypervisor")
+    return V{t.hypervisor == "unknown" ? "" : t.hypervisor};
+  if (name == "bare-metal")
+    return V{BoolStr(t.bare_metal)};
+  if (name == "network-info.maximum-network-interfaces")
+    return V{std::to_string(t.TotalEnis())};
+  if (name == "network-info.ipv4-addresses-per-interface")
+    return V{std::to_string(t.ipv4_per_eni)};
+  if (name == "network-info.ipv6-addresses-per-interface")
+    return V{std::to_string(t.ipv6_per_eni)};
+  if (name == "network-info.ipv6-supported")
+    return V{BoolStr(t.ipv6_per_eni > 0)};
   if (name == "network-info.maximum-network-cards") {
     return V{std::to_string(CardsOf(t).size())};
   }
-  if (name == "vcpu-info.default-vcpus") return V{std::to_string(t.vcpus)};
+  if (name == "vcpu-info.default-vcpus")
+    return V{std::to_string(t.vcpus)};
   return std::nullopt;
 }
 
@@ -96,9 +120,10 @@ Instance FillInstance(const VpcModel::State& s, const Instance& inst) {
               return std::pair(a.attachment->network_card_index, a.attachment->device_index) <
                      std::pair(b.attachment->network_card_index, b.attachment->device_index);
             });
-  auto primary = std::find_if(
-      out.network_interfaces.begin(), out.network_interfaces.end(),
-      [&](const NetworkInterface& e) { return e.network_interface_id == inst.primary_network_interface_id; });
+  auto primary = std::find_if(out.network_interfaces.begin(), out.network_interfaces.end(),
+                              [&](const NetworkInterface& e) {
+                                return e.network_interface_id == inst.primary_network_interface_id;
+                              });
   if (primary != out.network_interfaces.end()) {
     out.security_groups = primary->groups;
   }
@@ -140,8 +165,8 @@ Result<RunInstancesReply> VpcModel::RunInstances(const RunInstancesRequest& req,
           if (!dvpc) {
             return Ec2Error("VPCIdNotSpecified", "No default VPC for this user");
           }
-          std::string zone = req.availability_zone.empty() ? options_.region + "a"
-                                                           : req.availability_zone;
+          std::string zone =
+              req.availability_zone.empty() ? options_.region + "a" : req.availability_zone;
           for (const auto& [id, ss] : s.subnets) {
             if (ss.subnet.vpc_id == *dvpc && ss.subnet.default_for_az &&
                 ss.subnet.availability_zone == zone) {
@@ -149,8 +174,8 @@ Result<RunInstancesReply> VpcModel::RunInstances(const RunInstancesRequest& req,
             }
           }
           if (subnet_id.empty()) {
-            return InvalidParameterValue(fmt::format(
-                "Value ({}) for parameter availabilityZone is invalid.", zone));
+            return InvalidParameterValue(
+                fmt::format("Value ({}) for parameter availabilityZone is invalid.", zone));
           }
         }
         ASSIGN_OR_RETURN(SubnetState * ss, LookupId(s.subnets, subnet_id, kSubnetIdKind));
@@ -171,8 +196,7 @@ Result<RunInstancesReply> VpcModel::RunInstances(const RunInstancesRequest& req,
             ASSIGN_OR_RETURN(SecurityGroup * g, LookupId(s.groups, id, kGroupIdKind));
             if (g->vpc_id != ss->subnet.vpc_id) {
               return InvalidParameterValue(fmt::format(
-                  "Security group {} and subnet {} belong to different networks.", id,
-                  subnet_id));
+                  "Security group {} and subnet {} belong to different networks.", id, subnet_id));
             }
             groups.push_back(GroupIdentifier{g->group_id, g->group_name});
           }
@@ -383,16 +407,15 @@ Result<DescribeInstancesReply> VpcModel::DescribeInstances(const DescribeInstanc
         }
         std::string next;
         ASSIGN_OR_RETURN(std::vector<Instance> page,
-                         Paginate<Instance>(std::move(items),
-                                            [](const Instance& i) { return i.instance_id; },
-                                            "DescribeInstances", req.max_results, req.next_token,
-                                            &next));
+                         Paginate<Instance>(
+                             std::move(items), [](const Instance& i) { return i.instance_id; },
+                             "DescribeInstances", req.max_results, req.next_token, &next));
         DescribeInstancesReply reply;
         reply.next_token = next;
         std::map<std::string, size_t> by_reservation;
         for (auto& inst : page) {
-          auto [it, inserted] = by_reservation.try_emplace(inst.reservation_id,
-                                                           reply.reservations.size());
+          auto [it, inserted] =
+              by_reservation.try_emplace(inst.reservation_id, reply.reservations.size());
           if (inserted) {
             reply.reservations.push_back(Reservation{inst.reservation_id, inst.owner_id, {}});
           }
@@ -439,12 +462,11 @@ Result<DescribeInstanceTypesReply> VpcModel::DescribeInstanceTypes(
           }
         }
         DescribeInstanceTypesReply reply;
-        ASSIGN_OR_RETURN(reply.instance_types,
-                         Paginate<cloud::InstanceLimits>(
-                             std::move(items),
-                             [](const cloud::InstanceLimits& t) { return t.instance_type; },
-                             "DescribeInstanceTypes", req.max_results, req.next_token,
-                             &reply.next_token));
+        ASSIGN_OR_RETURN(
+            reply.instance_types,
+            Paginate<cloud::InstanceLimits>(
+                std::move(items), [](const cloud::InstanceLimits& t) { return t.instance_type; },
+                "DescribeInstanceTypes", req.max_results, req.next_token, &reply.next_token));
         return reply;
       });
 }

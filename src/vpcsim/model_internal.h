@@ -113,8 +113,8 @@ Result<void> ValidateFilters(const std::vector<Filter>& filters, const FieldFn<T
     if (f.name.empty()) {
       return MissingParameter("Filter.Name");
     }
-    if (has_tags && (f.name.rfind("tag:", 0) == 0 || f.name == "tag-key" ||
-                     f.name == "tag-value")) {
+    if (has_tags &&
+        (f.name.rfind("tag:", 0) == 0 || f.name == "tag-key" || f.name == "tag-value")) {
       continue;
     }
     if (!fields(probe, f.name).has_value()) {
@@ -133,8 +133,8 @@ template <typename T>
 bool MatchFilters(const T& r, const std::vector<Filter>& filters, const FieldFn<T>& fields,
                   const TagMap* tags) {
   for (const Filter& f : filters) {
-    if (tags != nullptr && (f.name.rfind("tag:", 0) == 0 || f.name == "tag-key" ||
-                            f.name == "tag-value")) {
+    if (tags != nullptr &&
+        (f.name.rfind("tag:", 0) == 0 || f.name == "tag-key" || f.name == "tag-value")) {
       if (!MatchTagFilter(*tags, f)) {
         return false;
       }
@@ -161,7 +161,8 @@ Result<std::string> ParseNextToken(std::string_view action, std::string_view tok
 
 // Pages items (sorted by key). Returns the page and fills *next_token.
 template <typename T>
-Result<std::vector<T>> Paginate(std::vector<T> items, const std::function<std::string(const T&)>& key,
+Result<std::vector<T>> Paginate(std::vector<T> items,
+                                const std::function<std::string(const T&)>& key,
                                 std::string_view action, const std::optional<int>& max_results,
                                 const std::string& token, std::string* next_token) {
   next_token->clear();
@@ -204,8 +205,8 @@ bool IsAwsReserved6(const net::Ipv6Cidr& cidr, const net::Ipv6Address& a);
 // addresses and addresses in CIDR reservations (union).
 int64_t UnavailableCount(const SubnetState& s);
 
-int SlotCount(const NetworkInterface& eni);   // private IPs + /28 prefixes
-int Ipv6Count(const NetworkInterface& eni);   // IPv6 addresses + /80 prefixes
+int SlotCount(const NetworkInterface& eni);  // private IPs + /28 prefixes
+int Ipv6Count(const NetworkInterface& eni);  // IPv6 addresses + /80 prefixes
 // ENI status from the attachment / trunk association.
 std::string EniStatus(const NetworkInterface& eni);
 // Rebuilds the derived indexes of `s` from its primary data.
@@ -258,6 +259,7 @@ struct IdKind {
   std::string_view not_found;
   std::string_view message;  // fmt pattern with one {} for the ID
 };
+
 inline constexpr IdKind kVpcIdKind{"vpc", "InvalidVpcID.Malformed", "InvalidVpcID.NotFound",
                                    "The vpc ID '{}' does not exist"};
 inline constexpr IdKind kSubnetIdKind{"subnet", "InvalidSubnetID.Malformed",
@@ -379,8 +381,8 @@ void ReleaseEniAddresses(VpcModel::State& s, const NetworkInterface& eni);
 namespace vpccni::vpcsim {
 
 // A fresh ENI record in the subnet (ID, MAC, owner, AZ); addresses are set by the caller.
-NetworkInterface NewEniRecord(VpcModel::State& s, const VpcModel::Options& o,
-                              const SubnetState& ss, WallTime now);
+NetworkInterface NewEniRecord(VpcModel::State& s, const VpcModel::Options& o, const SubnetState& ss,
+                              WallTime now);
 // Deletes an ENI without checks: releases its addresses, trunk associations and indexes.
 void EraseEni(VpcModel::State& s, const std::string& eni_id);
 // The instance with its attached ENIs filled in (sorted by card, then device index).

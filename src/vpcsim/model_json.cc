@@ -25,7 +25,9 @@ struct ParseError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-[[noreturn]] void Fail(const std::string& what) { throw ParseError(what); }
+[[noreturn]] void Fail(const std::string& what) {
+  throw ParseError(what);
+}
 
 const json& Field(const json& j, const char* key) {
   if (!j.is_object()) {
@@ -40,13 +42,15 @@ const json& Field(const json& j, const char* key) {
 
 std::string Str(const json& j, const char* key) {
   const json& v = Field(j, key);
-  if (!v.is_string()) Fail(fmt::format("field '{}' must be a string", key));
+  if (!v.is_string())
+    Fail(fmt::format("field '{}' must be a string", key));
   return v.get<std::string>();
 }
 
 int64_t Int(const json& j, const char* key) {
   const json& v = Field(j, key);
-  if (!v.is_number_integer()) Fail(fmt::format("field '{}' must be an integer", key));
+  if (!v.is_number_integer())
+    Fail(fmt::format("field '{}' must be an integer", key));
   if (v.is_number_unsigned() &&
       v.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
     Fail(fmt::format("field '{}' is out of range", key));
@@ -72,62 +76,96 @@ uint64_t Uint(const json& j, const char* key) {
 
 double Num(const json& j, const char* key) {
   const json& v = Field(j, key);
-  if (!v.is_number()) Fail(fmt::format("field '{}' must be a number", key));
+  if (!v.is_number())
+    Fail(fmt::format("field '{}' must be a number", key));
   double d = v.get<double>();
-  if (!std::isfinite(d)) Fail(fmt::format("field '{}' must be finite", key));
+  if (!std::isfinite(d))
+    Fail(fmt::format("field '{}' must be finite", key));
   return d;
 }
 
 bool Bool(const json& j, const char* key) {
   const json& v = Field(j, key);
-  if (!v.is_boolean()) Fail(fmt::format("field '{}' must be a boolean", key));
+  if (!v.is_boolean())
+    Fail(fmt::format("field '{}' must be a boolean", key));
   return v.get<bool>();
 }
 
 const json& Arr(const json& j, const char* key) {
   const json& v = Field(j, key);
-  if (!v.is_array()) Fail(fmt::format("field '{}' must be an array", key));
+  if (!v.is_array())
+    Fail(fmt::format("field '{}' must be an array", key));
   return v;
 }
 
 const json& Obj(const json& j, const char* key) {
   const json& v = Field(j, key);
-  if (!v.is_object()) Fail(fmt::format("field '{}' must be an object", key));
+  if (!v.is_object())
+    Fail(fmt::format("field '{}' must be an object", key));
   return v;
 }
 
 std::string AsStr(const json& v, const char* what) {
-  if (!v.is_string()) Fail(fmt::format("{} must be a string", what));
+  if (!v.is_string())
+    Fail(fmt::format("{} must be a string", what));
   return v.get<std::string>();
 }
 
 template <typename T>
 T Must(Result<T> r, const std::string& what) {
-  if (!r.has_value()) Fail(fmt::format("{}: {}", what, r.error().message));
+  if (!r.has_value())
+    Fail(fmt::format("{}: {}", what, r.error().message));
   return std::move(*r);
 }
 
-net::Ipv4Address Ip4(const json& v) { return Must(net::Ipv4Address::Parse(AsStr(v, "address")), "ipv4"); }
-net::Ipv6Address Ip6(const json& v) { return Must(net::Ipv6Address::Parse(AsStr(v, "address")), "ipv6"); }
-net::Ipv4Cidr Cidr4(const json& v) { return Must(net::Ipv4Cidr::ParseStrict(AsStr(v, "cidr")), "ipv4 cidr"); }
-net::Ipv6Cidr Cidr6(const json& v) { return Must(net::Ipv6Cidr::ParseStrict(AsStr(v, "cidr")), "ipv6 cidr"); }
-net::MacAddress Mac(const json& v) { return Must(net::MacAddress::Parse(AsStr(v, "mac")), "mac"); }
+net::Ipv4Address Ip4(const json& v) {
+  return Must(net::Ipv4Address::Parse(AsStr(v, "address")), "ipv4");
+}
 
-int64_t Ns(Duration d) { return d.count(); }
+net::Ipv6Address Ip6(const json& v) {
+  return Must(net::Ipv6Address::Parse(AsStr(v, "address")), "ipv6");
+}
+
+net::Ipv4Cidr Cidr4(const json& v) {
+  return Must(net::Ipv4Cidr::ParseStrict(AsStr(v, "cidr")), "ipv4 cidr");
+}
+
+net::Ipv6Cidr Cidr6(const json& v) {
+  return Must(net::Ipv6Cidr::ParseStrict(AsStr(v, "cidr")), "ipv6 cidr");
+}
+
+net::MacAddress Mac(const json& v) {
+  return Must(net::MacAddress::Parse(AsStr(v, "mac")), "mac");
+}
+
+int64_t Ns(Duration d) {
+  return d.count();
+}
+
 // Bounds keep time arithmetic (now + delay) far from int64 overflow.
-constexpr int64_t kMaxTimeNs = 7'000'000'000'000'000'000;  // year 2191
+constexpr int64_t kMaxTimeNs = 7'000'000'000'000'000'000;             // year 2191
 constexpr int64_t kMaxDurationNs = 30LL * 24 * 3600 * 1'000'000'000;  // 30 days
+
 Duration NsDur(int64_t n) {
-  if (n < 0 || n > kMaxDurationNs) Fail(fmt::format("duration {} ns out of range", n));
+  if (n < 0 || n > kMaxDurationNs)
+    Fail(fmt::format("duration {} ns out of range", n));
   return Duration(n);
 }
-int64_t TimeNs(WallTime t) { return ToUnixNanos(t); }
+
+int64_t TimeNs(WallTime t) {
+  return ToUnixNanos(t);
+}
+
 WallTime NsTime(int64_t n) {
-  if (n < 0 || n > kMaxTimeNs) Fail(fmt::format("time {} ns out of range", n));
+  if (n < 0 || n > kMaxTimeNs)
+    Fail(fmt::format("time {} ns out of range", n));
   return FromUnixNanos(n);
 }
 
-json TagsJ(const TagMap& t) { return json(t); }
+json TagsJ(const TagMap& t) {
+  return json(t);
+}
+
 TagMap TagsF(const json& j) {
   const json& o = Obj(j, "tags");
   TagMap out;
@@ -140,14 +178,19 @@ TagMap TagsF(const json& j) {
 template <typename T, typename F>
 json ListJ(const std::vector<T>& v, F f) {
   json a = json::array();
-  for (const auto& x : v) a.push_back(f(x));
+  for (const auto& x : v)
+    a.push_back(f(x));
   return a;
 }
 
-json StrList(const std::vector<std::string>& v) { return json(v); }
+json StrList(const std::vector<std::string>& v) {
+  return json(v);
+}
+
 std::vector<std::string> StrListF(const json& j, const char* key) {
   std::vector<std::string> out;
-  for (const auto& x : Arr(j, key)) out.push_back(AsStr(x, key));
+  for (const auto& x : Arr(j, key))
+    out.push_back(AsStr(x, key));
   return out;
 }
 
@@ -159,12 +202,14 @@ json VpcJ(const Vpc& v) {
   j["owner_id"] = v.owner_id;
   j["cidr_block"] = v.cidr_block.ToString();
   j["cidr_block_associations"] = ListJ(v.cidr_block_associations, [](const auto& a) {
-    return json{{"association_id", a.association_id}, {"cidr", a.cidr.ToString()},
-                {"state", a.state}};
+    return json{
+        {"association_id", a.association_id}, {"cidr", a.cidr.ToString()}, {"state", a.state}};
   });
   j["ipv6_cidr_block_associations"] = ListJ(v.ipv6_cidr_block_associations, [](const auto& a) {
-    return json{{"association_id", a.association_id}, {"cidr", a.cidr.ToString()},
-                {"network_border_group", a.network_border_group}, {"state", a.state}};
+    return json{{"association_id", a.association_id},
+                {"cidr", a.cidr.ToString()},
+                {"network_border_group", a.network_border_group},
+                {"state", a.state}};
   });
   j["is_default"] = v.is_default;
   j["state"] = v.state;
@@ -183,9 +228,9 @@ Vpc VpcF(const json& j) {
         VpcCidrAssociation{Str(a, "association_id"), Cidr4(Field(a, "cidr")), Str(a, "state")});
   }
   for (const auto& a : Arr(j, "ipv6_cidr_block_associations")) {
-    v.ipv6_cidr_block_associations.push_back(VpcIpv6CidrAssociation{
-        Str(a, "association_id"), Cidr6(Field(a, "cidr")), Str(a, "network_border_group"),
-        Str(a, "state")});
+    v.ipv6_cidr_block_associations.push_back(
+        VpcIpv6CidrAssociation{Str(a, "association_id"), Cidr6(Field(a, "cidr")),
+                               Str(a, "network_border_group"), Str(a, "state")});
   }
   v.is_default = Bool(j, "is_default");
   v.state = Str(j, "state");
@@ -244,7 +289,8 @@ json SubnetJ(const SubnetState& ss) {
   j["state"] = s.state;
   j["tags"] = TagsJ(s.tags);
   json rs = json::array();
-  for (const auto& [id, r] : ss.reservations) rs.push_back(ReservationJ(r));
+  for (const auto& [id, r] : ss.reservations)
+    rs.push_back(ReservationJ(r));
   j["reservations"] = rs;
   return j;
 }
@@ -283,6 +329,7 @@ json GroupsJ(const std::vector<GroupIdentifier>& g) {
     return json{{"group_id", x.group_id}, {"group_name", x.group_name}};
   });
 }
+
 std::vector<GroupIdentifier> GroupsF(const json& j, const char* key) {
   std::vector<GroupIdentifier> out;
   for (const auto& x : Arr(j, key)) {
@@ -296,6 +343,7 @@ json SgJ(const SecurityGroup& g) {
               {"description", g.description}, {"vpc_id", g.vpc_id},
               {"owner_id", g.owner_id},       {"tags", TagsJ(g.tags)}};
 }
+
 SecurityGroup SgF(const json& j) {
   SecurityGroup g;
   g.group_id = Str(j, "group_id");
@@ -364,11 +412,15 @@ NetworkInterface EniF(const json& j) {
   e.requester_managed = Bool(j, "requester_managed");
   e.source_dest_check = Bool(j, "source_dest_check");
   for (const auto& p : Arr(j, "private_ip_addresses")) {
-    e.private_ip_addresses.push_back(PrivateIpAddress{Ip4(Field(p, "address")), Bool(p, "primary")});
+    e.private_ip_addresses.push_back(
+        PrivateIpAddress{Ip4(Field(p, "address")), Bool(p, "primary")});
   }
-  for (const auto& c : Arr(j, "ipv4_prefixes")) e.ipv4_prefixes.push_back(Cidr4(c));
-  for (const auto& a : Arr(j, "ipv6_addresses")) e.ipv6_addresses.push_back(Ip6(a));
-  for (const auto& c : Arr(j, "ipv6_prefixes")) e.ipv6_prefixes.push_back(Cidr6(c));
+  for (const auto& c : Arr(j, "ipv4_prefixes"))
+    e.ipv4_prefixes.push_back(Cidr4(c));
+  for (const auto& a : Arr(j, "ipv6_addresses"))
+    e.ipv6_addresses.push_back(Ip6(a));
+  for (const auto& c : Arr(j, "ipv6_prefixes"))
+    e.ipv6_prefixes.push_back(Cidr6(c));
   e.groups = GroupsF(j, "groups");
   const json& a = Field(j, "attachment");
   if (!a.is_null()) {
@@ -435,13 +487,15 @@ Instance InstanceF(const json& j) {
   i.availability_zone = Str(j, "availability_zone");
   i.availability_zone_id = Str(j, "availability_zone_id");
   i.private_ip_address = Ip4(Field(j, "private_ip_address"));
-  if (!Field(j, "ipv6_address").is_null()) i.ipv6_address = Ip6(Field(j, "ipv6_address"));
+  if (!Field(j, "ipv6_address").is_null())
+    i.ipv6_address = Ip6(Field(j, "ipv6_address"));
   i.private_dns_name = Str(j, "private_dns_name");
   const json& st = Obj(j, "state");
   i.state = InstanceState{Int32(st, "code"), Str(st, "name")};
   static const std::set<std::string> kStates = {"pending", "running", "shutting-down",
                                                 "terminated"};
-  if (kStates.count(i.state.name) == 0) Fail("bad instance state " + i.state.name);
+  if (kStates.count(i.state.name) == 0)
+    Fail("bad instance state " + i.state.name);
   i.launch_time = NsTime(Int(j, "launch_time"));
   i.running_at = NsTime(Int(j, "running_at"));
   i.primary_network_interface_id = Str(j, "primary_network_interface_id");
@@ -454,18 +508,19 @@ Instance InstanceF(const json& j) {
 
 json TypeJ(const cloud::InstanceLimits& t) {
   json cards = json::array();
-  for (const auto& c : t.network_cards) cards.push_back(json{{"index", c.index}, {"max_enis", c.max_enis}});
-  return json{{"instance_type", t.instance_type},
-              {"eni_limit", t.eni_limit},
-              {"ipv4_per_eni", t.ipv4_per_eni},
-              {"ipv6_per_eni", t.ipv6_per_eni},
-              {"default_network_card_index", t.default_network_card_index},
-              {"network_cards", cards},
-              {"hypervisor", t.hypervisor},
-              {"bare_metal", t.bare_metal},
-              {"branch_interfaces",
-               t.branch_interfaces ? json(*t.branch_interfaces) : json(nullptr)},
-              {"vcpus", t.vcpus}};
+  for (const auto& c : t.network_cards)
+    cards.push_back(json{{"index", c.index}, {"max_enis", c.max_enis}});
+  return json{
+      {"instance_type", t.instance_type},
+      {"eni_limit", t.eni_limit},
+      {"ipv4_per_eni", t.ipv4_per_eni},
+      {"ipv6_per_eni", t.ipv6_per_eni},
+      {"default_network_card_index", t.default_network_card_index},
+      {"network_cards", cards},
+      {"hypervisor", t.hypervisor},
+      {"bare_metal", t.bare_metal},
+      {"branch_interfaces", t.branch_interfaces ? json(*t.branch_interfaces) : json(nullptr)},
+      {"vcpus", t.vcpus}};
 }
 
 cloud::InstanceLimits TypeF(const json& j) {
@@ -480,14 +535,16 @@ cloud::InstanceLimits TypeF(const json& j) {
   }
   t.hypervisor = Str(j, "hypervisor");
   t.bare_metal = Bool(j, "bare_metal");
-  if (!Field(j, "branch_interfaces").is_null()) t.branch_interfaces = Int32(j, "branch_interfaces");
+  if (!Field(j, "branch_interfaces").is_null())
+    t.branch_interfaces = Int32(j, "branch_interfaces");
   t.vcpus = Int32(j, "vcpus");
   if (t.instance_type.empty() || t.eni_limit < 1 || t.ipv4_per_eni < 1 || t.ipv6_per_eni < 0 ||
       t.eni_limit > 1024 || t.ipv4_per_eni > 4096 || t.ipv6_per_eni > 4096) {
     Fail("instance type row " + t.instance_type + " has out-of-range limits");
   }
   for (const auto& c : t.network_cards) {
-    if (c.max_enis < 0 || c.max_enis > 1024) Fail("network card limit out of range");
+    if (c.max_enis < 0 || c.max_enis > 1024)
+      Fail("network card limit out of range");
   }
   return t;
 }
@@ -500,6 +557,7 @@ json TrunkJ(const TrunkInterfaceAssociation& a) {
               {"vlan_id", a.vlan_id},
               {"tags", TagsJ(a.tags)}};
 }
+
 TrunkInterfaceAssociation TrunkF(const json& j) {
   TrunkInterfaceAssociation a;
   a.association_id = Str(j, "association_id");
@@ -528,20 +586,23 @@ const char* CategoryName(ThrottleCategory c) {
 ThrottleCategory CategoryF(const std::string& s) {
   for (auto c : {ThrottleCategory::kMutating, ThrottleCategory::kNonMutating,
                  ThrottleCategory::kUnfilteredNonMutating, ThrottleCategory::kResourceIntensive}) {
-    if (s == CategoryName(c)) return c;
+    if (s == CategoryName(c))
+      return c;
   }
   Fail("unknown throttle category " + s);
 }
 
 BucketSpec SpecF(const json& j) {
   BucketSpec b{Num(j, "capacity"), Num(j, "refill_per_second")};
-  if (b.capacity < 0 || b.refill_per_second < 0) Fail("bucket spec must not be negative");
+  if (b.capacity < 0 || b.refill_per_second < 0)
+    Fail("bucket spec must not be negative");
   return b;
 }
 
 template <typename K, typename V>
 void InsertUnique(std::map<K, V>& m, const K& k, V v, const char* what) {
-  if (!m.emplace(k, std::move(v)).second) Fail(fmt::format("duplicate {} {}", what, k));
+  if (!m.emplace(k, std::move(v)).second)
+    Fail(fmt::format("duplicate {} {}", what, k));
 }
 
 }  // namespace
@@ -581,9 +642,11 @@ json ImdsViewToJson(const ImdsView& v) {
     x["vpc_ipv6_cidr_blocks"] =
         ListJ(i.vpc_ipv6_cidr_blocks, [](const net::Ipv6Cidr& c) { return c.ToString(); });
     x["local_ipv4s"] = ListJ(i.local_ipv4s, [](const net::Ipv4Address& a) { return a.ToString(); });
-    x["ipv4_prefixes"] = ListJ(i.ipv4_prefixes, [](const net::Ipv4Cidr& c) { return c.ToString(); });
+    x["ipv4_prefixes"] =
+        ListJ(i.ipv4_prefixes, [](const net::Ipv4Cidr& c) { return c.ToString(); });
     x["ipv6s"] = ListJ(i.ipv6s, [](const net::Ipv6Address& a) { return a.ToString(); });
-    x["ipv6_prefixes"] = ListJ(i.ipv6_prefixes, [](const net::Ipv6Cidr& c) { return c.ToString(); });
+    x["ipv6_prefixes"] =
+        ListJ(i.ipv6_prefixes, [](const net::Ipv6Cidr& c) { return c.ToString(); });
     x["security_group_ids"] = StrList(i.security_group_ids);
     x["security_group_names"] = StrList(i.security_group_names);
     x["interface_type"] = i.interface_type;
@@ -607,7 +670,8 @@ ImdsView ImdsViewF(const json& j) {
   v.availability_zone_id = Str(j, "availability_zone_id");
   v.state = Str(j, "state");
   v.local_ipv4 = Ip4(Field(j, "local_ipv4"));
-  if (!Field(j, "ipv6").is_null()) v.ipv6 = Ip6(Field(j, "ipv6"));
+  if (!Field(j, "ipv6").is_null())
+    v.ipv6 = Ip6(Field(j, "ipv6"));
   v.local_hostname = Str(j, "local_hostname");
   v.mac = Mac(Field(j, "mac"));
   v.launch_time = NsTime(Int(j, "launch_time"));
@@ -621,14 +685,21 @@ ImdsView ImdsViewF(const json& j) {
     i.owner_id = Str(x, "owner_id");
     i.subnet_id = Str(x, "subnet_id");
     i.subnet_ipv4_cidr_block = Cidr4(Field(x, "subnet_ipv4_cidr_block"));
-    for (const auto& c : Arr(x, "subnet_ipv6_cidr_blocks")) i.subnet_ipv6_cidr_blocks.push_back(Cidr6(c));
+    for (const auto& c : Arr(x, "subnet_ipv6_cidr_blocks"))
+      i.subnet_ipv6_cidr_blocks.push_back(Cidr6(c));
     i.vpc_id = Str(x, "vpc_id");
-    for (const auto& c : Arr(x, "vpc_ipv4_cidr_blocks")) i.vpc_ipv4_cidr_blocks.push_back(Cidr4(c));
-    for (const auto& c : Arr(x, "vpc_ipv6_cidr_blocks")) i.vpc_ipv6_cidr_blocks.push_back(Cidr6(c));
-    for (const auto& a : Arr(x, "local_ipv4s")) i.local_ipv4s.push_back(Ip4(a));
-    for (const auto& c : Arr(x, "ipv4_prefixes")) i.ipv4_prefixes.push_back(Cidr4(c));
-    for (const auto& a : Arr(x, "ipv6s")) i.ipv6s.push_back(Ip6(a));
-    for (const auto& c : Arr(x, "ipv6_prefixes")) i.ipv6_prefixes.push_back(Cidr6(c));
+    for (const auto& c : Arr(x, "vpc_ipv4_cidr_blocks"))
+      i.vpc_ipv4_cidr_blocks.push_back(Cidr4(c));
+    for (const auto& c : Arr(x, "vpc_ipv6_cidr_blocks"))
+      i.vpc_ipv6_cidr_blocks.push_back(Cidr6(c));
+    for (const auto& a : Arr(x, "local_ipv4s"))
+      i.local_ipv4s.push_back(Ip4(a));
+    for (const auto& c : Arr(x, "ipv4_prefixes"))
+      i.ipv4_prefixes.push_back(Cidr4(c));
+    for (const auto& a : Arr(x, "ipv6s"))
+      i.ipv6s.push_back(Ip6(a));
+    for (const auto& c : Arr(x, "ipv6_prefixes"))
+      i.ipv6_prefixes.push_back(Cidr6(c));
     i.security_group_ids = StrListF(x, "security_group_ids");
     i.security_group_names = StrListF(x, "security_group_names");
     i.interface_type = Str(x, "interface_type");
@@ -663,17 +734,23 @@ nlohmann::json VpcModel::ToJson() const {
   j["ids"] = json{{"counter", s.id_counter}, {"last_now", TimeNs(s.last_now)}};
   json r;
   r["vpcs"] = json::array();
-  for (const auto& [id, v] : s.vpcs) r["vpcs"].push_back(VpcJ(v));
+  for (const auto& [id, v] : s.vpcs)
+    r["vpcs"].push_back(VpcJ(v));
   r["subnets"] = json::array();
-  for (const auto& [id, ss] : s.subnets) r["subnets"].push_back(SubnetJ(ss));
+  for (const auto& [id, ss] : s.subnets)
+    r["subnets"].push_back(SubnetJ(ss));
   r["security_groups"] = json::array();
-  for (const auto& [id, g] : s.groups) r["security_groups"].push_back(SgJ(g));
+  for (const auto& [id, g] : s.groups)
+    r["security_groups"].push_back(SgJ(g));
   r["instances"] = json::array();
-  for (const auto& [id, i] : s.instances) r["instances"].push_back(InstanceJ(i));
+  for (const auto& [id, i] : s.instances)
+    r["instances"].push_back(InstanceJ(i));
   r["network_interfaces"] = json::array();
-  for (const auto& [id, e] : s.enis) r["network_interfaces"].push_back(EniJ(e));
+  for (const auto& [id, e] : s.enis)
+    r["network_interfaces"].push_back(EniJ(e));
   r["trunk_associations"] = json::array();
-  for (const auto& [id, a] : s.trunk_assocs) r["trunk_associations"].push_back(TrunkJ(a));
+  for (const auto& [id, a] : s.trunk_assocs)
+    r["trunk_associations"].push_back(TrunkJ(a));
   r["client_tokens"] = json(s.client_tokens);
   r["instance_types"] = ListJ(s.extra_types, TypeJ);
   j["resources"] = r;
@@ -722,8 +799,8 @@ Result<VpcModel> VpcModel::FromJson(const nlohmann::json& j) {
     }
     int64_t version = Int(j, "version");
     if (version != kSnapshotVersion) {
-      return MakeError(ErrorCode::kDataLoss, "snapshot: unsupported version {} (want {})",
-                       version, kSnapshotVersion);
+      return MakeError(ErrorCode::kDataLoss, "snapshot: unsupported version {} (want {})", version,
+                       kSnapshotVersion);
     }
     const json& o = Obj(j, "options");
     Options opt;
@@ -788,9 +865,11 @@ Result<VpcModel> VpcModel::FromJson(const nlohmann::json& j) {
     }
     const json& imds = Obj(j, "imds");
     for (auto it = imds.begin(); it != imds.end(); ++it) {
-      if (!it.value().is_array()) Fail("imds history must be an array");
+      if (!it.value().is_array())
+        Fail("imds history must be an array");
       auto& hist = s.imds_history[it.key()];
-      for (const auto& v : it.value()) hist.push_back(ImdsViewF(v));
+      for (const auto& v : it.value())
+        hist.push_back(ImdsViewF(v));
     }
     const json& c = Obj(j, "control");
     s.rng_counter = Uint(c, "rng_counter");
@@ -817,7 +896,8 @@ Result<VpcModel> VpcModel::FromJson(const nlohmann::json& j) {
       rule.error_rate = Num(f, "error_rate");
       rule.extra_latency = NsDur(Int(f, "extra_latency_ns"));
       auto added = m.AddFault(rule);
-      if (!added.has_value()) Fail(added.error().message);
+      if (!added.has_value())
+        Fail(added.error().message);
     }
     const json& counters = Obj(c, "counters");
     for (auto it = counters.begin(); it != counters.end(); ++it) {
@@ -851,19 +931,24 @@ Result<VpcModel> VpcModel::FromJsonText(std::string_view text) {
 
 Result<void> VpcModel::CheckInvariants() const {
   const State& s = *state_;
-  auto bad = [](std::string msg) { return MakeErrorValue(ErrorCode::kInternal, std::move(msg)); };
+  auto bad = [](std::string msg) {
+    return MakeErrorValue(ErrorCode::kInternal, std::move(msg));
+  };
   auto id_ok = [](const std::string& id, std::string_view prefix) {
     return CheckIdShape(id, prefix, "x").has_value();
   };
   for (const auto& [id, v] : s.vpcs) {
-    if (id != v.vpc_id || !id_ok(id, "vpc")) return bad("vpc key mismatch " + id);
+    if (id != v.vpc_id || !id_ok(id, "vpc"))
+      return bad("vpc key mismatch " + id);
     if (v.cidr_block_associations.empty() || v.cidr_block_associations[0].cidr != v.cidr_block) {
       return bad("vpc " + id + ": primary CIDR is not the first association");
     }
   }
   for (const auto& [id, g] : s.groups) {
-    if (id != g.group_id || !id_ok(id, "sg")) return bad("security group key mismatch " + id);
-    if (s.vpcs.count(g.vpc_id) == 0) return bad("security group " + id + " in unknown vpc");
+    if (id != g.group_id || !id_ok(id, "sg"))
+      return bad("security group key mismatch " + id);
+    if (s.vpcs.count(g.vpc_id) == 0)
+      return bad("security group " + id + " in unknown vpc");
   }
   std::set<std::string> attachment_ids;
   std::set<net::MacAddress> macs;
@@ -872,17 +957,22 @@ Result<void> VpcModel::CheckInvariants() const {
   std::map<std::string, std::set<net::Ipv6Cidr>> pre6;
   for (const auto& [sid, ss] : s.subnets) {
     const Subnet& sn = ss.subnet;
-    if (sid != sn.subnet_id || !id_ok(sid, "subnet")) return bad("subnet key mismatch " + sid);
+    if (sid != sn.subnet_id || !id_ok(sid, "subnet"))
+      return bad("subnet key mismatch " + sid);
     auto vit = s.vpcs.find(sn.vpc_id);
-    if (vit == s.vpcs.end()) return bad("subnet " + sid + " in unknown vpc");
+    if (vit == s.vpcs.end())
+      return bad("subnet " + sid + " in unknown vpc");
     bool inside = false;
-    for (const auto& a : vit->second.cidr_block_associations) inside = inside || a.cidr.Contains(sn.cidr_block);
-    if (!inside) return bad("subnet " + sid + " outside its VPC");
+    for (const auto& a : vit->second.cidr_block_associations)
+      inside = inside || a.cidr.Contains(sn.cidr_block);
+    if (!inside)
+      return bad("subnet " + sid + " outside its VPC");
     if (sn.cidr_block.PrefixLen() < 16 || sn.cidr_block.PrefixLen() > 28) {
       return bad("subnet " + sid + " size out of range");
     }
     for (const auto& [oid, o] : s.subnets) {
-      if (oid != sid && o.subnet.vpc_id == sn.vpc_id && o.subnet.cidr_block.Overlaps(sn.cidr_block)) {
+      if (oid != sid && o.subnet.vpc_id == sn.vpc_id &&
+          o.subnet.cidr_block.Overlaps(sn.cidr_block)) {
         return bad("subnets " + sid + " and " + oid + " overlap");
       }
     }
@@ -890,8 +980,10 @@ Result<void> VpcModel::CheckInvariants() const {
       if (r.subnet_id != sid || r.subnet_cidr_reservation_id != rid || !id_ok(rid, "subnet-cr")) {
         return bad("reservation " + rid + " mismatch");
       }
-      if (r.ipv4_cidr.has_value() == r.ipv6_cidr.has_value()) return bad("reservation " + rid + " family");
-      if (r.ipv4_cidr && !sn.cidr_block.Contains(*r.ipv4_cidr)) return bad("reservation " + rid + " outside");
+      if (r.ipv4_cidr.has_value() == r.ipv6_cidr.has_value())
+        return bad("reservation " + rid + " family");
+      if (r.ipv4_cidr && !sn.cidr_block.Contains(*r.ipv4_cidr))
+        return bad("reservation " + rid + " outside");
       if (r.ipv6_cidr && (!sn.ipv6_cidr_block || !sn.ipv6_cidr_block->Contains(*r.ipv6_cidr))) {
         return bad("reservation " + rid + " outside");
       }
@@ -905,11 +997,13 @@ Result<void> VpcModel::CheckInvariants() const {
     used4[sid];
   }
   for (const auto& [id, i] : s.instances) {
-    if (id != i.instance_id || !id_ok(id, "i")) return bad("instance key mismatch " + id);
+    if (id != i.instance_id || !id_ok(id, "i"))
+      return bad("instance key mismatch " + id);
     if (i.state.name != "terminated" && s.subnets.count(i.subnet_id) == 0) {
       return bad("instance " + id + " in unknown subnet");
     }
-    if (FindType(s, i.instance_type) == nullptr) return bad("instance " + id + " of unknown type");
+    if (FindType(s, i.instance_type) == nullptr)
+      return bad("instance " + id + " of unknown type");
     if (i.state.name != "terminated") {
       auto e = s.enis.find(i.primary_network_interface_id);
       if (e == s.enis.end() || !e->second.attachment || e->second.attachment->instance_id != id) {
@@ -919,63 +1013,82 @@ Result<void> VpcModel::CheckInvariants() const {
   }
   std::map<std::pair<std::string, int>, std::set<int>> devices;  // (instance, card) -> devices
   for (const auto& [id, e] : s.enis) {
-    if (id != e.network_interface_id || !id_ok(id, "eni")) return bad("eni key mismatch " + id);
+    if (id != e.network_interface_id || !id_ok(id, "eni"))
+      return bad("eni key mismatch " + id);
     auto sit = s.subnets.find(e.subnet_id);
-    if (sit == s.subnets.end()) return bad("eni " + id + " in unknown subnet");
+    if (sit == s.subnets.end())
+      return bad("eni " + id + " in unknown subnet");
     const Subnet& sn = sit->second.subnet;
     if (e.vpc_id != sn.vpc_id || e.availability_zone != sn.availability_zone) {
       return bad("eni " + id + " vpc/zone differ from its subnet");
     }
-    if (!macs.insert(e.mac_address).second) return bad("duplicate MAC on " + id);
+    if (!macs.insert(e.mac_address).second)
+      return bad("duplicate MAC on " + id);
     if (e.private_ip_addresses.empty() || !e.private_ip_addresses[0].primary ||
         e.private_ip_address != e.private_ip_addresses[0].address) {
       return bad("eni " + id + ": primary address must come first");
     }
-    if (e.status != EniStatus(e)) return bad("eni " + id + ": stale status");
+    if (e.status != EniStatus(e))
+      return bad("eni " + id + ": stale status");
     net::Ipv4RangeSet& u = used4[e.subnet_id];
     for (size_t k = 0; k < e.private_ip_addresses.size(); ++k) {
       const auto& ip = e.private_ip_addresses[k];
-      if (k > 0 && ip.primary) return bad("eni " + id + ": two primaries");
+      if (k > 0 && ip.primary)
+        return bad("eni " + id + ": two primaries");
       if (!sn.cidr_block.Contains(ip.address) || IsAwsReserved(sn.cidr_block, ip.address)) {
         return bad(fmt::format("eni {}: address {} outside or reserved", id, ip.address));
       }
-      if (u.Add(ip.address) != 1) return bad(fmt::format("address {} used twice", ip.address));
+      if (u.Add(ip.address) != 1)
+        return bad(fmt::format("address {} used twice", ip.address));
     }
     for (const auto& p : e.ipv4_prefixes) {
-      if (p.PrefixLen() != 28 || !sn.cidr_block.Contains(p)) return bad("eni " + id + ": bad prefix");
+      if (p.PrefixLen() != 28 || !sn.cidr_block.Contains(p))
+        return bad("eni " + id + ": bad prefix");
       for (uint32_t off : {0u, 1u, 2u, 3u}) {
-        if (p.Contains(sn.cidr_block.Network().Plus(off))) return bad("prefix covers reserved");
+        if (p.Contains(sn.cidr_block.Network().Plus(off)))
+          return bad("prefix covers reserved");
       }
-      if (p.Contains(sn.cidr_block.Broadcast())) return bad("prefix covers broadcast");
-      if (u.Add(p) != 16) return bad(fmt::format("prefix {} overlaps used addresses", p));
+      if (p.Contains(sn.cidr_block.Broadcast()))
+        return bad("prefix covers broadcast");
+      if (u.Add(p) != 16)
+        return bad(fmt::format("prefix {} overlaps used addresses", p));
     }
     for (const auto& a : e.ipv6_addresses) {
-      if (!sn.ipv6_cidr_block || !sn.ipv6_cidr_block->Contains(a)) return bad("ipv6 outside subnet");
-      if (!used6[e.subnet_id].insert(a).second) return bad(fmt::format("ipv6 {} used twice", a));
+      if (!sn.ipv6_cidr_block || !sn.ipv6_cidr_block->Contains(a))
+        return bad("ipv6 outside subnet");
+      if (!used6[e.subnet_id].insert(a).second)
+        return bad(fmt::format("ipv6 {} used twice", a));
     }
     for (const auto& p : e.ipv6_prefixes) {
       if (!sn.ipv6_cidr_block || !sn.ipv6_cidr_block->Contains(p) || p.PrefixLen() != 80) {
         return bad("ipv6 prefix outside subnet");
       }
-      if (!pre6[e.subnet_id].insert(p).second) return bad(fmt::format("ipv6 prefix {} twice", p));
+      if (!pre6[e.subnet_id].insert(p).second)
+        return bad(fmt::format("ipv6 prefix {} twice", p));
     }
     int limit4 = Ipv4LimitFor(s, e);
-    if (SlotCount(e) > limit4) return bad(fmt::format("eni {} holds {} > {} slots", id, SlotCount(e), limit4));
-    if (Ipv6Count(e) > Ipv6LimitFor(s, e)) return bad("eni " + id + " over its IPv6 limit");
+    if (SlotCount(e) > limit4)
+      return bad(fmt::format("eni {} holds {} > {} slots", id, SlotCount(e), limit4));
+    if (Ipv6Count(e) > Ipv6LimitFor(s, e))
+      return bad("eni " + id + " over its IPv6 limit");
     if (e.attachment) {
       const auto& a = *e.attachment;
       if (!attachment_ids.insert(a.attachment_id).second || !id_ok(a.attachment_id, "eni-attach")) {
         return bad("duplicate or malformed attachment " + a.attachment_id);
       }
       auto iit = s.instances.find(a.instance_id);
-      if (iit == s.instances.end()) return bad("eni " + id + " attached to unknown instance");
-      if (iit->second.state.name == "terminated") return bad("eni " + id + " attached to terminated");
-      if (iit->second.availability_zone != e.availability_zone) return bad("attachment across zones");
+      if (iit == s.instances.end())
+        return bad("eni " + id + " attached to unknown instance");
+      if (iit->second.state.name == "terminated")
+        return bad("eni " + id + " attached to terminated");
+      if (iit->second.availability_zone != e.availability_zone)
+        return bad("attachment across zones");
       if (!devices[{a.instance_id, a.network_card_index}].insert(a.device_index).second) {
         return bad(fmt::format("device index {} used twice on {}", a.device_index, a.instance_id));
       }
       auto idx = s.attachment_to_eni.find(a.attachment_id);
-      if (idx == s.attachment_to_eni.end() || idx->second != id) return bad("attachment index stale");
+      if (idx == s.attachment_to_eni.end() || idx->second != id)
+        return bad("attachment index stale");
     }
     if (!e.trunk_association_id.empty()) {
       auto t = s.trunk_assocs.find(e.trunk_association_id);
@@ -984,26 +1097,32 @@ Result<void> VpcModel::CheckInvariants() const {
       }
     }
   }
-  if (s.attachment_to_eni.size() != attachment_ids.size()) return bad("attachment index has extras");
-  if (s.macs != macs) return bad("MAC index stale");
+  if (s.attachment_to_eni.size() != attachment_ids.size())
+    return bad("attachment index has extras");
+  if (s.macs != macs)
+    return bad("MAC index stale");
   for (const auto& [key, devs] : devices) {
     const Instance& inst = s.instances.at(key.first);
     const cloud::InstanceLimits* t = FindType(s, inst.instance_type);
     auto cards = CardsOf(*t);
     auto c = std::find_if(cards.begin(), cards.end(),
                           [&](const cloud::NetworkCardLimit& x) { return x.index == key.second; });
-    if (c == cards.end()) return bad("attachment on a card the type lacks");
+    if (c == cards.end())
+      return bad("attachment on a card the type lacks");
     if (static_cast<int>(devs.size()) > c->max_enis) {
       return bad(fmt::format("{} has {} ENIs on card {} (limit {})", key.first, devs.size(),
                              key.second, c->max_enis));
     }
   }
   for (const auto& [sid, ss] : s.subnets) {
-    if (!(ss.used == used4[sid])) return bad("subnet " + sid + ": used-address index stale");
-    if (ss.used6 != used6[sid] || ss.prefixes6 != pre6[sid]) return bad("subnet " + sid + ": IPv6 index stale");
+    if (!(ss.used == used4[sid]))
+      return bad("subnet " + sid + ": used-address index stale");
+    if (ss.used6 != used6[sid] || ss.prefixes6 != pre6[sid])
+      return bad("subnet " + sid + ": IPv6 index stale");
     for (const auto& a : ss.used6) {
       for (const auto& p : ss.prefixes6) {
-        if (p.Contains(a)) return bad(fmt::format("ipv6 {} inside allocated prefix {}", a, p));
+        if (p.Contains(a))
+          return bad(fmt::format("ipv6 {} inside allocated prefix {}", a, p));
       }
     }
     // Available count: recompute as the union of reserved, used and reservation addresses.
@@ -1012,7 +1131,8 @@ Result<void> VpcModel::CheckInvariants() const {
     all.Add(c.Network(), c.Network().Plus(3));
     all.Add(c.Broadcast());
     for (const auto& [rid, r] : ss.reservations) {
-      if (r.ipv4_cidr) all.Add(*r.ipv4_cidr);
+      if (r.ipv4_cidr)
+        all.Add(*r.ipv4_cidr);
     }
     int64_t avail = static_cast<int64_t>(c.Size()) - static_cast<int64_t>(all.CountIn(c));
     auto sn = GetSubnet(sid);
@@ -1021,28 +1141,37 @@ Result<void> VpcModel::CheckInvariants() const {
                              sn->available_ip_address_count, avail));
     }
     for (const auto& eid : ss.eni_ids) {
-      if (s.enis.count(eid) == 0 || s.enis.at(eid).subnet_id != sid) return bad("eni index stale");
+      if (s.enis.count(eid) == 0 || s.enis.at(eid).subnet_id != sid)
+        return bad("eni index stale");
     }
   }
   std::map<std::string, std::set<int>> vlans;
   for (const auto& [aid, a] : s.trunk_assocs) {
-    if (aid != a.association_id || !id_ok(aid, "trunk-assoc")) return bad("trunk association key");
+    if (aid != a.association_id || !id_ok(aid, "trunk-assoc"))
+      return bad("trunk association key");
     auto b = s.enis.find(a.branch_interface_id);
     auto t = s.enis.find(a.trunk_interface_id);
-    if (b == s.enis.end() || t == s.enis.end()) return bad("trunk association " + aid + " dangling");
-    if (b->second.trunk_association_id != aid) return bad("branch does not point back to " + aid);
-    if (t->second.interface_type != "trunk") return bad("trunk association on a non-trunk ENI");
-    if (a.vlan_id < 1 || a.vlan_id > 4094 || !vlans[a.trunk_interface_id].insert(a.vlan_id).second) {
+    if (b == s.enis.end() || t == s.enis.end())
+      return bad("trunk association " + aid + " dangling");
+    if (b->second.trunk_association_id != aid)
+      return bad("branch does not point back to " + aid);
+    if (t->second.interface_type != "trunk")
+      return bad("trunk association on a non-trunk ENI");
+    if (a.vlan_id < 1 || a.vlan_id > 4094 ||
+        !vlans[a.trunk_interface_id].insert(a.vlan_id).second) {
       return bad("trunk association " + aid + ": bad or duplicate VLAN");
     }
   }
   for (const auto& [tok, eid] : s.client_tokens) {
-    if (s.enis.count(eid) == 0) return bad("client token names a missing ENI");
+    if (s.enis.count(eid) == 0)
+      return bad("client token names a missing ENI");
   }
   for (const auto& [iid, hist] : s.imds_history) {
-    if (s.instances.count(iid) == 0) return bad("IMDS history for unknown instance " + iid);
+    if (s.instances.count(iid) == 0)
+      return bad("IMDS history for unknown instance " + iid);
     for (size_t k = 1; k < hist.size(); ++k) {
-      if (hist[k].as_of < hist[k - 1].as_of) return bad("IMDS history out of order");
+      if (hist[k].as_of < hist[k - 1].as_of)
+        return bad("IMDS history out of order");
     }
   }
   return Ok();

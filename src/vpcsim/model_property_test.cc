@@ -28,7 +28,8 @@ void CheckReservationRules(VpcModel& m, WallTime now) {
     ASSERT_TRUE(res.has_value()) << res.error().ToString();
     for (const auto& eid : m.NetworkInterfaceIds()) {
       auto e = m.GetNetworkInterface(eid);
-      if (e->subnet_id != sid) continue;
+      if (e->subnet_id != sid)
+        continue;
       for (const auto& r : res->subnet_ipv4_cidr_reservations) {
         if (r.reservation_type == "prefix") {
           for (const auto& ip : e->private_ip_addresses) {
@@ -71,13 +72,12 @@ TEST_P(ModelPropertyTest, RandomOperationsKeepInvariants) {
     auto out = RunRandomOp(m, world, src, now);
     (out.ok ? ok_by_action : failed_by_action)[out.action]++;
     if (!out.ok || out.read_only) {
-      ASSERT_EQ(StateOf(m), before) << "step " << step << ": " << out.action
-                                    << " changed state; error: " << out.error;
+      ASSERT_EQ(StateOf(m), before)
+          << "step " << step << ": " << out.action << " changed state; error: " << out.error;
     }
     auto inv = m.CheckInvariants();
     ASSERT_TRUE(inv.has_value()) << "step " << step << " after " << out.action << " ("
-                                 << (out.ok ? "ok" : out.error) << "): "
-                                 << inv.error().ToString();
+                                 << (out.ok ? "ok" : out.error) << "): " << inv.error().ToString();
     if (step % 50 == 0 || step == kSteps - 1) {
       CheckReservationRules(m, now);
       nlohmann::json j = m.ToJson();

@@ -22,13 +22,16 @@ class OpSource {
  public:
   virtual ~OpSource() = default;
   virtual uint64_t Uniform(uint64_t n) = 0;
+
   virtual bool Done() const { return false; }
+
   bool Chance(int percent) { return Uniform(100) < static_cast<uint64_t>(percent); }
 };
 
 class RngSource : public OpSource {
  public:
   explicit RngSource(uint64_t seed) : rng_(seed) {}
+
   uint64_t Uniform(uint64_t n) override { return rng_.Uniform(n); }
 
  private:
@@ -39,6 +42,7 @@ class RngSource : public OpSource {
 class ByteSource : public OpSource {
  public:
   ByteSource(const uint8_t* data, size_t size) : data_(data), size_(size) {}
+
   uint64_t Uniform(uint64_t n) override {
     if (n == 0 || pos_ >= size_) {
       ++pos_;
@@ -46,6 +50,7 @@ class ByteSource : public OpSource {
     }
     return data_[pos_++] % n;
   }
+
   bool Done() const override { return pos_ >= size_; }
 
  private:
@@ -60,7 +65,9 @@ struct World {
   std::vector<std::string> groups;
 };
 
-inline WallTime Epoch() { return FromUnixNanos(1'800'000'000LL * 1'000'000'000LL); }
+inline WallTime Epoch() {
+  return FromUnixNanos(1'800'000'000LL * 1'000'000'000LL);
+}
 
 // A VPC with IPv6, three small subnets (two in zone a, one in b, the first with IPv6), an
 // extra security group and four instances of small types.
@@ -70,7 +77,8 @@ inline World BuildWorld(VpcModel& m) {
   v.cidr_block = "10.0.0.0/16";
   v.amazon_provided_ipv6_cidr_block = true;
   auto vpc = m.CreateVpc(v, Epoch());
-  if (!vpc.has_value()) return w;
+  if (!vpc.has_value())
+    return w;
   w.vpc = vpc->vpc.vpc_id;
   net::Ipv6Cidr block = vpc->vpc.ipv6_cidr_block_associations.at(0).cidr;
   const char* cidrs[] = {"10.0.0.0/26", "10.0.1.0/27", "10.0.2.0/27"};
@@ -80,13 +88,16 @@ inline World BuildWorld(VpcModel& m) {
     s.vpc_id = w.vpc;
     s.cidr_block = cidrs[i];
     s.availability_zone = m.region() + zones[i];
-    if (i == 0) s.ipv6_cidr_block = net::Ipv6Cidr(block.Network(), 64).ToString();
+    if (i == 0)
+      s.ipv6_cidr_block = net::Ipv6Cidr(block.Network(), 64).ToString();
     auto sn = m.CreateSubnet(s, Epoch());
-    if (sn.has_value()) w.subnets.push_back(sn->subnet.subnet_id);
+    if (sn.has_value())
+      w.subnets.push_back(sn->subnet.subnet_id);
   }
   CreateSecurityGroupRequest g{"extra", "extra group", w.vpc, {}};
   auto sg = m.CreateSecurityGroup(g, Epoch());
-  if (sg.has_value()) w.groups.push_back(sg->group_id);
+  if (sg.has_value())
+    w.groups.push_back(sg->group_id);
   const char* types[] = {"t3.micro", "t3.micro", "m5.large", "c5.large"};
   const int where[] = {0, 0, 1, 2};
   for (int i = 0; i < 4 && w.subnets.size() == 3; ++i) {
@@ -107,14 +118,17 @@ const T& Pick(OpSource& src, const std::vector<T>& v) {
 // A random address of a subnet (sometimes outside it) as text.
 inline std::string RandomAddress(VpcModel& m, OpSource& src, const std::string& subnet) {
   auto s = m.GetSubnet(subnet);
-  if (!s) return "10.0.0.1";
-  if (src.Chance(5)) return "10.9.9.9";
+  if (!s)
+    return "10.0.0.1";
+  if (src.Chance(5))
+    return "10.9.9.9";
   return s->cidr_block.At(src.Uniform(s->cidr_block.Size())).ToString();
 }
 
 inline std::string RandomPrefix(VpcModel& m, OpSource& src, const std::string& subnet) {
   auto s = m.GetSubnet(subnet);
-  if (!s) return "10.0.0.0/28";
+  if (!s)
+    return "10.0.0.0/28";
   uint64_t blocks = s->cidr_block.Size() / 16;
   return net::Ipv4Cidr(s->cidr_block.At(16 * src.Uniform(blocks)), 28).ToString();
 }
@@ -129,17 +143,20 @@ struct OpOutcome {
 template <typename R>
 OpOutcome Outcome(std::string action, const R& r, bool read_only = false) {
   OpOutcome o{std::move(action), r.has_value(), read_only, ""};
-  if (!r.has_value()) o.error = r.error().reason + ": " + r.error().message;
+  if (!r.has_value())
+    o.error = r.error().reason + ": " + r.error().message;
   return o;
 }
 
 // Runs one random operation at time `now`.
 inline OpOutcome RunRandomOp(VpcModel& m, const World& w, OpSource& src, WallTime now) {
-  if (w.subnets.empty()) return OpOutcome{"none", true, true, ""};
+  if (w.subnets.empty())
+    return OpOutcome{"none", true, true, ""};
   std::vector<std::string> enis = m.NetworkInterfaceIds();
   std::vector<std::string> instances = m.InstanceIds();
   auto pick_eni = [&]() -> std::string {
-    if (enis.empty() || src.Chance(3)) return "eni-0123456789abcdef0";
+    if (enis.empty() || src.Chance(3))
+      return "eni-0123456789abcdef0";
     return Pick(src, enis);
   };
   switch (src.Uniform(16)) {
@@ -148,33 +165,41 @@ inline OpOutcome RunRandomOp(VpcModel& m, const World& w, OpSource& src, WallTim
       r.subnet_id = Pick(src, w.subnets);
       r.secondary_private_ip_address_count = static_cast<int>(src.Uniform(4));
       r.ipv4_prefix_count = static_cast<int>(src.Uniform(3));
-      if (src.Chance(15)) r.private_ip_address = RandomAddress(m, src, r.subnet_id);
-      if (src.Chance(20)) r.ipv6_address_count = static_cast<int>(src.Uniform(3));
-      if (src.Chance(20)) r.interface_type = "trunk";
-      if (src.Chance(20) && !w.groups.empty()) r.group_ids = {w.groups[0]};
+      if (src.Chance(15))
+        r.private_ip_address = RandomAddress(m, src, r.subnet_id);
+      if (src.Chance(20))
+        r.ipv6_address_count = static_cast<int>(src.Uniform(3));
+      if (src.Chance(20))
+        r.interface_type = "trunk";
+      if (src.Chance(20) && !w.groups.empty())
+        r.group_ids = {w.groups[0]};
       r.description = "aws-K8S-test";
       return Outcome("CreateNetworkInterface", m.CreateNetworkInterface(r, now));
     }
     case 1: {
-      if (instances.empty()) return OpOutcome{"none", true, true, ""};
+      if (instances.empty())
+        return OpOutcome{"none", true, true, ""};
       AttachNetworkInterfaceRequest r;
       std::vector<std::string> available;
       for (const auto& id : enis) {
         auto e = m.GetNetworkInterface(id);
-        if (e && e->status == "available") available.push_back(id);
+        if (e && e->status == "available")
+          available.push_back(id);
       }
       r.network_interface_id =
           !available.empty() && src.Chance(70) ? Pick(src, available) : pick_eni();
       r.instance_id = Pick(src, instances);
       r.device_index = src.Chance(10) ? 0 : 1 + static_cast<int>(src.Uniform(4));
-      if (src.Chance(10)) r.network_card_index = static_cast<int>(src.Uniform(2));
+      if (src.Chance(10))
+        r.network_card_index = static_cast<int>(src.Uniform(2));
       return Outcome("AttachNetworkInterface", m.AttachNetworkInterface(r, now));
     }
     case 2: {
       std::vector<std::string> attachments;
       for (const auto& id : enis) {
         auto e = m.GetNetworkInterface(id);
-        if (e && e->attachment) attachments.push_back(e->attachment->attachment_id);
+        if (e && e->attachment)
+          attachments.push_back(e->attachment->attachment_id);
       }
       DetachNetworkInterfaceRequest r;
       r.attachment_id = attachments.empty() || src.Chance(5) ? "eni-attach-0123456789abcdef0"
@@ -214,9 +239,11 @@ inline OpOutcome RunRandomOp(VpcModel& m, const World& w, OpSource& src, WallTim
           }
         }
         for (const auto& p : e->ipv4_prefixes) {
-          if (src.Chance(50)) r.ipv4_prefixes.push_back(p.ToString());
+          if (src.Chance(50))
+            r.ipv4_prefixes.push_back(p.ToString());
         }
-        if (src.Chance(5)) r.private_ip_addresses.push_back(RandomAddress(m, src, e->subnet_id));
+        if (src.Chance(5))
+          r.private_ip_addresses.push_back(RandomAddress(m, src, e->subnet_id));
       }
       return Outcome("UnassignPrivateIpAddresses", m.UnassignPrivateIpAddresses(r, now));
     }
@@ -233,10 +260,12 @@ inline OpOutcome RunRandomOp(VpcModel& m, const World& w, OpSource& src, WallTim
       auto e = m.GetNetworkInterface(r.network_interface_id);
       if (e) {
         for (const auto& a : e->ipv6_addresses) {
-          if (src.Chance(50)) r.ipv6_addresses.push_back(a.ToString());
+          if (src.Chance(50))
+            r.ipv6_addresses.push_back(a.ToString());
         }
         for (const auto& p : e->ipv6_prefixes) {
-          if (src.Chance(50)) r.ipv6_prefixes.push_back(p.ToString());
+          if (src.Chance(50))
+            r.ipv6_prefixes.push_back(p.ToString());
         }
       }
       return Outcome("UnassignIpv6Addresses", m.UnassignIpv6Addresses(r, now));
@@ -264,11 +293,13 @@ inline OpOutcome RunRandomOp(VpcModel& m, const World& w, OpSource& src, WallTim
                      m.DeleteSubnetCidrReservation({res.subnet_cidr_reservation_id}, now));
     }
     case 10: {
-      if (instances.empty() || !src.Chance(20)) return OpOutcome{"none", true, true, ""};
+      if (instances.empty() || !src.Chance(20))
+        return OpOutcome{"none", true, true, ""};
       return Outcome("TerminateInstances", m.TerminateInstances({{Pick(src, instances)}}, now));
     }
     case 11: {
-      if (!src.Chance(30)) return OpOutcome{"none", true, true, ""};
+      if (!src.Chance(30))
+        return OpOutcome{"none", true, true, ""};
       RunInstancesRequest r;
       r.image_id = "ami-0123456789abcdef0";
       static const std::vector<std::string> kTypes = {"t3.micro", "m5.large", "c5.large",
@@ -282,7 +313,8 @@ inline OpOutcome RunRandomOp(VpcModel& m, const World& w, OpSource& src, WallTim
       if (src.Chance(50)) {
         CreateTagsRequest r;
         r.resource_ids = {pick_eni()};
-        if (src.Chance(30)) r.resource_ids.push_back(Pick(src, w.subnets));
+        if (src.Chance(30))
+          r.resource_ids.push_back(Pick(src, w.subnets));
         r.tags = {{fmt::format("k{}", src.Uniform(4)), fmt::format("v{}", src.Uniform(4))}};
         return Outcome("CreateTags", m.CreateTags(r, now));
       }
@@ -321,11 +353,16 @@ inline OpOutcome RunRandomOp(VpcModel& m, const World& w, OpSource& src, WallTim
     }
     default: {
       DescribeNetworkInterfacesRequest r;
-      if (src.Chance(50)) r.filters.push_back(Filter{"subnet-id", {Pick(src, w.subnets)}});
-      if (src.Chance(30)) r.filters.push_back(Filter{"status", {"available", "in-use"}});
-      if (src.Chance(20)) r.filters.push_back(Filter{"description", {"aws-K8S-*"}});
-      if (src.Chance(5)) r.filters.push_back(Filter{"bogus", {"x"}});
-      if (src.Chance(30)) r.max_results = 4 + static_cast<int>(src.Uniform(4));
+      if (src.Chance(50))
+        r.filters.push_back(Filter{"subnet-id", {Pick(src, w.subnets)}});
+      if (src.Chance(30))
+        r.filters.push_back(Filter{"status", {"available", "in-use"}});
+      if (src.Chance(20))
+        r.filters.push_back(Filter{"description", {"aws-K8S-*"}});
+      if (src.Chance(5))
+        r.filters.push_back(Filter{"bogus", {"x"}});
+      if (src.Chance(30))
+        r.max_results = 4 + static_cast<int>(src.Uniform(4));
       return Outcome("DescribeNetworkInterfaces", m.DescribeNetworkInterfaces(r, now), true);
     }
   }

@@ -321,12 +321,12 @@ TEST_F(ModelTest, TerminateDeletesOrDetachesEnis) {
   Instance i = MakeInstance(m_, subnet);
   NetworkInterface keep = MakeEni(m_, subnet, 2);
   NetworkInterface drop = MakeEni(m_, subnet, 1);
-  ASSERT_OK_AND_ASSIGN(auto a1, m_.AttachNetworkInterface(
-                                    {keep.network_interface_id, i.instance_id, 1, std::nullopt},
-                                    At(1)));
-  ASSERT_OK_AND_ASSIGN(auto a2, m_.AttachNetworkInterface(
-                                    {drop.network_interface_id, i.instance_id, 2, std::nullopt},
-                                    At(1)));
+  ASSERT_OK_AND_ASSIGN(auto a1,
+                       m_.AttachNetworkInterface(
+                           {keep.network_interface_id, i.instance_id, 1, std::nullopt}, At(1)));
+  ASSERT_OK_AND_ASSIGN(auto a2,
+                       m_.AttachNetworkInterface(
+                           {drop.network_interface_id, i.instance_id, 2, std::nullopt}, At(1)));
   ModifyNetworkInterfaceAttributeRequest mod;
   mod.network_interface_id = drop.network_interface_id;
   mod.attachment_id = a2.attachment_id;
@@ -381,7 +381,8 @@ TEST_F(ModelTest, DescribeInstanceTypesData) {
   ASSERT_OK_AND_ASSIGN(auto p1, m_.DescribeInstanceTypes(page, At(0)));
   EXPECT_EQ(p1.instance_types.size(), 5u);
   EXPECT_FALSE(p1.next_token.empty());
-  for (const auto& t : p1.instance_types) EXPECT_EQ(t.TotalEnis(), 3);
+  for (const auto& t : p1.instance_types)
+    EXPECT_EQ(t.TotalEnis(), 3);
 }
 
 // ---- ENIs ----------------------------------------------------------------------------------
@@ -394,6 +395,7 @@ class EniTest : public ModelTest {
     other_az_ = MakeSubnet(m_, vpc_, "10.0.1.0/24", "us-west-2b");
     inst_ = MakeInstance(m_, subnet_, "m5.large");
   }
+
   std::string vpc_, subnet_, other_az_;
   Instance inst_;
 };
@@ -474,9 +476,9 @@ TEST_F(EniTest, AttachTransitionsFollowConfiguredDelays) {
   Instance i = MakeInstance(m, subnet);
   EXPECT_EQ(i.network_interfaces.at(0).attachment->status, "attached");
   NetworkInterface e = MakeEni(m, subnet, 0, 0, 10);
-  ASSERT_OK_AND_ASSIGN(auto a, m.AttachNetworkInterface(
-                                   {e.network_interface_id, i.instance_id, 1, std::nullopt},
-                                   At(10)));
+  ASSERT_OK_AND_ASSIGN(
+      auto a,
+      m.AttachNetworkInterface({e.network_interface_id, i.instance_id, 1, std::nullopt}, At(10)));
   EXPECT_EQ(m.GetNetworkInterface(e.network_interface_id)->status, "attaching");
   EXPECT_EQ(m.GetNetworkInterface(e.network_interface_id)->attachment->status, "attaching");
   // Not yet in IMDS.
@@ -516,12 +518,12 @@ TEST_F(EniTest, ImdsViewLagsByTheRequestedDuration) {
   EXPECT_EQ(now.interfaces[0].security_group_ids.size(), 1u);
   EXPECT_EQ(now.region, "us-west-2");
   EXPECT_EQ(now.local_ipv4, inst_.private_ip_address);
-  ASSERT_OK_AND_ASSIGN(auto lag5, m_.GetImdsView(inst_.instance_id, At(21),
-                                                 std::chrono::seconds(5)));
+  ASSERT_OK_AND_ASSIGN(auto lag5,
+                       m_.GetImdsView(inst_.instance_id, At(21), std::chrono::seconds(5)));
   ASSERT_EQ(lag5.interfaces.size(), 2u);
   EXPECT_EQ(lag5.interfaces[1].local_ipv4s.size(), 1u);
-  ASSERT_OK_AND_ASSIGN(auto lag15, m_.GetImdsView(inst_.instance_id, At(21),
-                                                  std::chrono::seconds(15)));
+  ASSERT_OK_AND_ASSIGN(auto lag15,
+                       m_.GetImdsView(inst_.instance_id, At(21), std::chrono::seconds(15)));
   EXPECT_EQ(lag15.interfaces.size(), 1u);
   EXPECT_EC2_ERROR(m_.GetImdsView("i-0123456789abcdef0", At(21)), "InvalidInstanceID.NotFound");
 }
@@ -558,7 +560,8 @@ TEST_F(EniTest, DescribeFiltersAndPagination) {
     CreateNetworkInterfaceRequest r;
     r.subnet_id = subnet_;
     r.description = k % 2 == 0 ? "aws-K8S-" + inst_.instance_id : "other";
-    if (k % 3 == 0) r.tags = {{"cluster.k8s.amazonaws.com/name", "c1"}};
+    if (k % 3 == 0)
+      r.tags = {{"cluster.k8s.amazonaws.com/name", "c1"}};
     ASSERT_OK_AND_ASSIGN(auto e, m_.CreateNetworkInterface(r, At(0)));
     ids.push_back(e.network_interface.network_interface_id);
   }
@@ -587,8 +590,10 @@ TEST_F(EniTest, DescribeFiltersAndPagination) {
   std::vector<std::string> seen;
   for (int page = 0; page < 10; ++page) {
     ASSERT_OK_AND_ASSIGN(auto res2, m_.DescribeNetworkInterfaces(p, At(0)));
-    for (const auto& e : res2.network_interfaces) seen.push_back(e.network_interface_id);
-    if (res2.next_token.empty()) break;
+    for (const auto& e : res2.network_interfaces)
+      seen.push_back(e.network_interface_id);
+    if (res2.next_token.empty())
+      break;
     p.next_token = res2.next_token;
   }
   EXPECT_EQ(seen.size(), 13u);
@@ -614,7 +619,8 @@ TEST_F(EniTest, DescribeFiltersAndPagination) {
 }
 
 TEST_F(EniTest, TokenResumesAfterDeletion) {
-  for (int k = 0; k < 8; ++k) MakeEni(m_, subnet_);
+  for (int k = 0; k < 8; ++k)
+    MakeEni(m_, subnet_);
   DescribeNetworkInterfacesRequest p;
   p.max_results = 5;
   ASSERT_OK_AND_ASSIGN(auto first, m_.DescribeNetworkInterfaces(p, At(0)));
@@ -695,11 +701,10 @@ TEST_F(EniTest, TrunkBranchAssociations) {
   ASSERT_OK_AND_ASSIGN(auto list, m_.DescribeTrunkInterfaceAssociations(q, At(0)));
   ASSERT_EQ(list.interface_associations.size(), 1u);
   EXPECT_EQ(list.interface_associations[0].vlan_id, 10);
-  ASSERT_OK(m_.DisassociateTrunkInterface({assoc.interface_association.association_id, ""},
-                                          At(0)));
-  EXPECT_EC2_ERROR(m_.DisassociateTrunkInterface({assoc.interface_association.association_id, ""},
-                                                 At(0)),
-                   "InvalidAssociationID.NotFound");
+  ASSERT_OK(m_.DisassociateTrunkInterface({assoc.interface_association.association_id, ""}, At(0)));
+  EXPECT_EC2_ERROR(
+      m_.DisassociateTrunkInterface({assoc.interface_association.association_id, ""}, At(0)),
+      "InvalidAssociationID.NotFound");
   EXPECT_OK(m_.DeleteNetworkInterface({b1.network_interface_id}, At(0)));
   EXPECT_OK(m_.CheckInvariants());
 }
@@ -807,9 +812,9 @@ TEST_F(ModelTest, RemainingErrorCodes) {
   std::string inst = run.instances[0].instance_id;
   ASSERT_OK(m_.TerminateInstances({{inst}}, At(1)));
   NetworkInterface e = MakeEni(m_, subnet, 0, 0, 2);
-  EXPECT_EC2_ERROR(m_.AttachNetworkInterface({e.network_interface_id, inst, 1, std::nullopt},
-                                             At(2)),
-                   "IncorrectInstanceState");
+  EXPECT_EC2_ERROR(
+      m_.AttachNetworkInterface({e.network_interface_id, inst, 1, std::nullopt}, At(2)),
+      "IncorrectInstanceState");
   // Two different primaries in one CreateNetworkInterface.
   CreateNetworkInterfaceRequest c;
   c.subnet_id = subnet;
@@ -820,7 +825,8 @@ TEST_F(ModelTest, RemainingErrorCodes) {
   // More than 50 tags.
   CreateTagsRequest t;
   t.resource_ids = {e.network_interface_id};
-  for (int k = 0; k < 51; ++k) t.tags[fmt::format("k{}", k)] = "v";
+  for (int k = 0; k < 51; ++k)
+    t.tags[fmt::format("k{}", k)] = "v";
   EXPECT_EC2_ERROR(m_.CreateTags(t, At(2)), "TagLimitExceeded");
   ASSERT_OK(m_.DeleteNetworkInterface({e.network_interface_id}, At(3)));
   ASSERT_OK(m_.DeleteSubnet({subnet}, At(3)));
@@ -839,8 +845,8 @@ TEST(ModelTime, PendingInstancesAndImdsSeeTransitionsWithoutFurtherCalls) {
   Instance i = MakeInstance(m, subnet, "m5.large", 0);
   EXPECT_EQ(i.state.name, "pending");
   NetworkInterface e = MakeEni(m, subnet, 0, 0, 1);
-  ASSERT_OK(m.AttachNetworkInterface({e.network_interface_id, i.instance_id, 1, std::nullopt},
-                                     At(1)));
+  ASSERT_OK(
+      m.AttachNetworkInterface({e.network_interface_id, i.instance_id, 1, std::nullopt}, At(1)));
   // Only GetImdsView is called: it advances time itself.
   ASSERT_OK_AND_ASSIGN(auto v, m.GetImdsView(i.instance_id, At(10)));
   EXPECT_EQ(v.state, "running");

@@ -15,15 +15,14 @@ namespace vpccni::vpcsim::testutil {
 
 // Seconds after a fixed epoch (2027-01-15T08:00:00Z).
 inline WallTime At(double secs) {
-  return FromUnixNanos(1'800'000'000LL * 1'000'000'000LL +
-                       static_cast<int64_t>(secs * 1e9));
+  return FromUnixNanos(1'800'000'000LL * 1'000'000'000LL + static_cast<int64_t>(secs * 1e9));
 }
 
 // Asserts that `r` failed with EC2 error code `reason`.
-#define EXPECT_EC2_ERROR(expr, want_reason)                                          \
-  do {                                                                               \
-    auto&& vpcsim_r_ = (expr);                                                       \
-    ASSERT_FALSE(vpcsim_r_.has_value()) << "expected " << (want_reason);             \
+#define EXPECT_EC2_ERROR(expr, want_reason)                                             \
+  do {                                                                                  \
+    auto&& vpcsim_r_ = (expr);                                                          \
+    ASSERT_FALSE(vpcsim_r_.has_value()) << "expected " << (want_reason);                \
     EXPECT_EQ(vpcsim_r_.error().reason, (want_reason)) << vpcsim_r_.error().ToString(); \
   } while (0)
 

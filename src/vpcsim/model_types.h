@@ -161,7 +161,7 @@ struct InstanceState {
 };
 
 struct Instance {
-  std::string instance_id;  // i-<17 hex>
+  std::string instance_id;     // i-<17 hex>
   std::string reservation_id;  // r-<17 hex>
   std::string owner_id;
   std::string image_id;
@@ -172,7 +172,7 @@ struct Instance {
   std::string availability_zone_id;
   net::Ipv4Address private_ip_address;
   std::optional<net::Ipv6Address> ipv6_address;  // the primary ENI's first IPv6, if any
-  std::string private_dns_name;  // ip-10-0-0-4.<region>.compute.internal
+  std::string private_dns_name;                  // ip-10-0-0-4.<region>.compute.internal
   InstanceState state;
   WallTime launch_time{};
   WallTime running_at{};  // pending -> running at this time
@@ -196,9 +196,11 @@ struct SubnetCidrReservation {
   std::string description;
   std::string owner_id;
   TagMap tags;
+
   std::string CidrString() const {
     return ipv4_cidr ? ipv4_cidr->ToString() : ipv6_cidr ? ipv6_cidr->ToString() : "";
   }
+
   bool operator==(const SubnetCidrReservation&) const = default;
 };
 
@@ -218,7 +220,7 @@ struct AvailabilityZone {
   std::string region_name;
   std::string state = "available";
   std::string zone_type = "availability-zone";
-  std::string group_name;  // the region
+  std::string group_name;            // the region
   std::string network_border_group;  // the region
   std::string opt_in_status = "opt-in-not-required";
   bool operator==(const AvailabilityZone&) const = default;
@@ -244,6 +246,7 @@ struct CreateVpcRequest {
   std::string instance_tenancy;
   TagMap tags;
 };
+
 struct CreateVpcReply {
   Vpc vpc;
 };
@@ -257,6 +260,7 @@ struct AssociateVpcCidrBlockRequest {
   std::optional<std::string> cidr_block;  // a secondary IPv4 block, e.g. 100.64.0.0/16
   bool amazon_provided_ipv6_cidr_block = false;
 };
+
 struct AssociateVpcCidrBlockReply {
   std::string vpc_id;
   std::optional<VpcCidrAssociation> cidr_block_association;
@@ -270,6 +274,7 @@ struct DescribeVpcsRequest {
   std::optional<int> max_results;
   std::string next_token;
 };
+
 struct DescribeVpcsReply {
   std::vector<Vpc> vpcs;
   std::string next_token;
@@ -277,12 +282,13 @@ struct DescribeVpcsReply {
 
 struct CreateSubnetRequest {
   std::string vpc_id;
-  std::string cidr_block;                       // required (IPv4-only model)
-  std::optional<std::string> ipv6_cidr_block;   // a /64 inside the VPC's /56
+  std::string cidr_block;                      // required (IPv4-only model)
+  std::optional<std::string> ipv6_cidr_block;  // a /64 inside the VPC's /56
   std::string availability_zone;               // or availability_zone_id; default <region>a
   std::string availability_zone_id;
   TagMap tags;
 };
+
 struct CreateSubnetReply {
   Subnet subnet;
 };
@@ -300,6 +306,7 @@ struct DescribeSubnetsRequest {
   std::optional<int> max_results;
   std::string next_token;
 };
+
 struct DescribeSubnetsReply {
   std::vector<Subnet> subnets;
   std::string next_token;
@@ -311,6 +318,7 @@ struct CreateSecurityGroupRequest {
   std::string vpc_id;       // default VPC when empty
   TagMap tags;
 };
+
 struct CreateSecurityGroupReply {
   std::string group_id;
   TagMap tags;
@@ -329,6 +337,7 @@ struct DescribeSecurityGroupsRequest {
   std::optional<int> max_results;
   std::string next_token;
 };
+
 struct DescribeSecurityGroupsReply {
   std::vector<SecurityGroup> security_groups;
   std::string next_token;
@@ -340,17 +349,18 @@ struct RunInstancesRequest {
   int min_count = 1;
   int max_count = 1;
   std::string subnet_id;  // default subnet of the default VPC (in availability_zone) when empty
-  std::string availability_zone;  // Placement.AvailabilityZone
-  std::vector<std::string> security_group_ids;  // VPC default SG when empty
+  std::string availability_zone;                  // Placement.AvailabilityZone
+  std::vector<std::string> security_group_ids;    // VPC default SG when empty
   std::optional<std::string> private_ip_address;  // only with max_count == 1
-  int secondary_private_ip_address_count = 0;    // on the primary ENI
-  int ipv6_address_count = 0;                   // on the primary ENI
+  int secondary_private_ip_address_count = 0;     // on the primary ENI
+  int ipv6_address_count = 0;                     // on the primary ENI
   std::string key_name;
   std::string user_data;
   TagMap tags;  // TagSpecification ResourceType=instance (also applied to the primary ENI
                 // when network_interface_tags is empty)
   TagMap network_interface_tags;  // TagSpecification ResourceType=network-interface
 };
+
 struct RunInstancesReply {
   std::string reservation_id;
   std::string owner_id;
@@ -360,11 +370,13 @@ struct RunInstancesReply {
 struct TerminateInstancesRequest {
   std::vector<std::string> instance_ids;
 };
+
 struct InstanceStateChange {
   std::string instance_id;
   InstanceState previous_state;
   InstanceState current_state;
 };
+
 struct TerminateInstancesReply {
   std::vector<InstanceStateChange> terminating_instances;
 };
@@ -378,11 +390,13 @@ struct DescribeInstancesRequest {
   std::optional<int> max_results;
   std::string next_token;
 };
+
 struct Reservation {
   std::string reservation_id;
   std::string owner_id;
   std::vector<Instance> instances;
 };
+
 struct DescribeInstancesReply {
   std::vector<Reservation> reservations;
   std::string next_token;
@@ -397,6 +411,7 @@ struct DescribeInstanceTypesRequest {
   std::optional<int> max_results;  // 5..100
   std::string next_token;
 };
+
 struct DescribeInstanceTypesReply {
   // NetworkInfo: MaximumNetworkInterfaces = TotalEnis(), Ipv4AddressesPerInterface =
   // ipv4_per_eni, Ipv6AddressesPerInterface = ipv6_per_eni, NetworkCards = network_cards,
@@ -409,7 +424,7 @@ struct DescribeInstanceTypesReply {
 struct CreateNetworkInterfaceRequest {
   std::string subnet_id;  // required
   std::string description;
-  std::vector<std::string> group_ids;  // the VPC's default SG when empty
+  std::vector<std::string> group_ids;             // the VPC's default SG when empty
   std::optional<std::string> private_ip_address;  // the primary
   // PrivateIpAddresses.N (one may be primary=true).
   std::vector<PrivateIpAddress> private_ip_addresses;
@@ -424,6 +439,7 @@ struct CreateNetworkInterfaceRequest {
   TagMap tags;
   std::string client_token;  // idempotency: same token -> same ENI
 };
+
 struct CreateNetworkInterfaceReply {
   NetworkInterface network_interface;
   std::string client_token;
@@ -435,6 +451,7 @@ struct AttachNetworkInterfaceRequest {
   int device_index = 0;
   std::optional<int> network_card_index;  // the type's default card when absent
 };
+
 struct AttachNetworkInterfaceReply {
   std::string attachment_id;
   int network_card_index = 0;
@@ -471,6 +488,7 @@ struct DescribeNetworkInterfacesRequest {
   std::optional<int> max_results;  // 5..1000, not with network_interface_ids
   std::string next_token;
 };
+
 struct DescribeNetworkInterfacesReply {
   std::vector<NetworkInterface> network_interfaces;
   std::string next_token;
@@ -485,6 +503,7 @@ struct AssignPrivateIpAddressesRequest {
   // With explicit addresses: move them from another ENI of the same subnet.
   bool allow_reassignment = false;
 };
+
 struct AssignPrivateIpAddressesReply {
   std::string network_interface_id;
   std::vector<net::Ipv4Address> assigned_private_ip_addresses;  // only the new ones
@@ -504,6 +523,7 @@ struct AssignIpv6AddressesRequest {
   std::vector<std::string> ipv6_prefixes;  // explicit /80s
   int ipv6_prefix_count = 0;
 };
+
 struct AssignIpv6AddressesReply {
   std::string network_interface_id;
   std::vector<net::Ipv6Address> assigned_ipv6_addresses;
@@ -515,6 +535,7 @@ struct UnassignIpv6AddressesRequest {
   std::vector<std::string> ipv6_addresses;
   std::vector<std::string> ipv6_prefixes;
 };
+
 struct UnassignIpv6AddressesReply {
   std::string network_interface_id;
   std::vector<net::Ipv6Address> unassigned_ipv6_addresses;
@@ -528,6 +549,7 @@ struct CreateSubnetCidrReservationRequest {
   std::string description;
   TagMap tags;
 };
+
 struct CreateSubnetCidrReservationReply {
   SubnetCidrReservation reservation;
 };
@@ -535,6 +557,7 @@ struct CreateSubnetCidrReservationReply {
 struct DeleteSubnetCidrReservationRequest {
   std::string subnet_cidr_reservation_id;
 };
+
 struct DeleteSubnetCidrReservationReply {
   SubnetCidrReservation deleted;
 };
@@ -546,6 +569,7 @@ struct GetSubnetCidrReservationsRequest {
   std::optional<int> max_results;
   std::string next_token;
 };
+
 struct GetSubnetCidrReservationsReply {
   std::vector<SubnetCidrReservation> subnet_ipv4_cidr_reservations;
   std::vector<SubnetCidrReservation> subnet_ipv6_cidr_reservations;
@@ -570,6 +594,7 @@ struct DescribeTagsRequest {
   std::optional<int> max_results;
   std::string next_token;
 };
+
 struct DescribeTagsReply {
   std::vector<TagDescription> tags;
   std::string next_token;
@@ -581,6 +606,7 @@ struct AssociateTrunkInterfaceRequest {
   int vlan_id = 0;  // 1..4094, unique per trunk
   std::string client_token;
 };
+
 struct AssociateTrunkInterfaceReply {
   TrunkInterfaceAssociation interface_association;
   std::string client_token;
@@ -599,6 +625,7 @@ struct DescribeTrunkInterfaceAssociationsRequest {
   std::optional<int> max_results;  // 5..255
   std::string next_token;
 };
+
 struct DescribeTrunkInterfaceAssociationsReply {
   std::vector<TrunkInterfaceAssociation> interface_associations;
   std::string next_token;
@@ -610,6 +637,7 @@ struct DescribeAvailabilityZonesRequest {
   // zone-name, zone-id, region-name, state, zone-type
   std::vector<Filter> filters;
 };
+
 struct DescribeAvailabilityZonesReply {
   std::vector<AvailabilityZone> availability_zones;
 };

@@ -61,42 +61,61 @@ net::Ipv6Cidr AmazonIpv6Block(VpcModel::State& s, uint64_t seed) {
 }
 
 std::optional<std::vector<std::string>> VpcField(const Vpc& v, std::string_view name) {
-  if (name == "vpc-id") return std::vector<std::string>{v.vpc_id};
-  if (name == "cidr" || name == "cidr-block") return std::vector<std::string>{v.cidr_block.ToString()};
+  if (name == "vpc-id")
+    return std::vector<std::string>{v.vpc_id};
+  if (name == "cidr" || name == "cidr-block")
+    return std::vector<std::string>{v.cidr_block.ToString()};
   if (name == "cidr-block-association.cidr-block") {
     std::vector<std::string> out;
-    for (const auto& a : v.cidr_block_associations) out.push_back(a.cidr.ToString());
+    for (const auto& a : v.cidr_block_associations)
+      out.push_back(a.cidr.ToString());
     return out;
   }
   if (name == "cidr-block-association.association-id") {
     std::vector<std::string> out;
-    for (const auto& a : v.cidr_block_associations) out.push_back(a.association_id);
+    for (const auto& a : v.cidr_block_associations)
+      out.push_back(a.association_id);
     return out;
   }
   if (name == "ipv6-cidr-block-association.ipv6-cidr-block") {
     std::vector<std::string> out;
-    for (const auto& a : v.ipv6_cidr_block_associations) out.push_back(a.cidr.ToString());
+    for (const auto& a : v.ipv6_cidr_block_associations)
+      out.push_back(a.cidr.ToString());
     return out;
   }
-  if (name == "is-default" || name == "isDefault") return std::vector<std::string>{BoolStr(v.is_default)};
-  if (name == "state") return std::vector<std::string>{v.state};
-  if (name == "owner-id") return std::vector<std::string>{v.owner_id};
+  if (name == "is-default" || name == "isDefault")
+    return std::vector<std::string>{BoolStr(v.is_default)};
+  if (name == "state")
+    return std::vector<std::string>{v.state};
+  if (name == "owner-id")
+    return std::vector<std::string>{v.owner_id};
   return std::nullopt;
 }
 
 std::optional<std::vector<std::string>> SubnetField(const Subnet& s, std::string_view name) {
   using V = std::vector<std::string>;
-  if (name == "subnet-id" || name == "subnetId") return V{s.subnet_id};
-  if (name == "vpc-id" || name == "vpcId") return V{s.vpc_id};
-  if (name == "availability-zone" || name == "availabilityZone") return V{s.availability_zone};
-  if (name == "availability-zone-id" || name == "availabilityZoneId") return V{s.availability_zone_id};
-  if (name == "cidr-block" || name == "cidr" || name == "cidrBlock") return V{s.cidr_block.ToString()};
-  if (name == "default-for-az" || name == "defaultForAz") return V{BoolStr(s.default_for_az)};
-  if (name == "state") return V{s.state};
-  if (name == "owner-id") return V{s.owner_id};
-  if (name == "subnet-arn") return V{s.subnet_arn};
-  if (name == "available-ip-address-count") return V{std::to_string(s.available_ip_address_count)};
-  if (name == "map-public-ip-on-launch") return V{BoolStr(s.map_public_ip_on_launch)};
+  if (name == "subnet-id" || name == "subnetId")
+    return V{s.subnet_id};
+  if (name == "vpc-id" || name == "vpcId")
+    return V{s.vpc_id};
+  if (name == "availability-zone" || name == "availabilityZone")
+    return V{s.availability_zone};
+  if (name == "availability-zone-id" || name == "availabilityZoneId")
+    return V{s.availability_zone_id};
+  if (name == "cidr-block" || name == "cidr" || name == "cidrBlock")
+    return V{s.cidr_block.ToString()};
+  if (name == "default-for-az" || name == "defaultForAz")
+    return V{BoolStr(s.default_for_az)};
+  if (name == "state")
+    return V{s.state};
+  if (name == "owner-id")
+    return V{s.owner_id};
+  if (name == "subnet-arn")
+    return V{s.subnet_arn};
+  if (name == "available-ip-address-count")
+    return V{std::to_string(s.available_ip_address_count)};
+  if (name == "map-public-ip-on-launch")
+    return V{BoolStr(s.map_public_ip_on_launch)};
   if (name == "ipv6-cidr-block-association.ipv6-cidr-block") {
     return s.ipv6_cidr_block ? V{s.ipv6_cidr_block->ToString()} : V{};
   }
@@ -108,41 +127,61 @@ std::optional<std::vector<std::string>> SubnetField(const Subnet& s, std::string
 
 std::optional<std::vector<std::string>> GroupField(const SecurityGroup& g, std::string_view name) {
   using V = std::vector<std::string>;
-  if (name == "group-id") return V{g.group_id};
-  if (name == "group-name") return V{g.group_name};
-  if (name == "vpc-id") return V{g.vpc_id};
-  if (name == "description") return V{g.description};
-  if (name == "owner-id") return V{g.owner_id};
+  if (name == "group-id")
+    return V{g.group_id};
+  if (name == "group-name")
+    return V{g.group_name};
+  if (name == "vpc-id")
+    return V{g.vpc_id};
+  if (name == "description")
+    return V{g.description};
+  if (name == "owner-id")
+    return V{g.owner_id};
   return std::nullopt;
 }
 
-std::optional<std::vector<std::string>> ZoneField(const AvailabilityZone& z, std::string_view name) {
+std::optional<std::vector<std::string>> ZoneField(const AvailabilityZone& z,
+                                                  std::string_view name) {
   using V = std::vector<std::string>;
-  if (name == "zone-name") return V{z.zone_name};
-  if (name == "zone-id") return V{z.zone_id};
-  if (name == "region-name") return V{z.region_name};
-  if (name == "state") return V{z.state};
-  if (name == "zone-type") return V{z.zone_type};
-  if (name == "group-name") return V{z.group_name};
-  if (name == "opt-in-status") return V{z.opt_in_status};
+  if (name == "zone-name")
+    return V{z.zone_name};
+  if (name == "zone-id")
+    return V{z.zone_id};
+  if (name == "region-name")
+    return V{z.region_name};
+  if (name == "state")
+    return V{z.state};
+  if (name == "zone-type")
+    return V{z.zone_type};
+  if (name == "group-name")
+    return V{z.group_name};
+  if (name == "opt-in-status")
+    return V{z.opt_in_status};
   return std::nullopt;
 }
 
 std::optional<std::vector<std::string>> ReservationField(const SubnetCidrReservation& r,
                                                          std::string_view name) {
   using V = std::vector<std::string>;
-  if (name == "reservationType") return V{r.reservation_type};
-  if (name == "subnet-id") return V{r.subnet_id};
-  if (name == "owner-id") return V{r.owner_id};
+  if (name == "reservationType")
+    return V{r.reservation_type};
+  if (name == "subnet-id")
+    return V{r.subnet_id};
+  if (name == "owner-id")
+    return V{r.owner_id};
   return std::nullopt;
 }
 
 std::optional<std::vector<std::string>> TagField(const TagDescription& t, std::string_view name) {
   using V = std::vector<std::string>;
-  if (name == "resource-id") return V{t.resource_id};
-  if (name == "resource-type") return V{t.resource_type};
-  if (name == "key") return V{t.key};
-  if (name == "value") return V{t.value};
+  if (name == "resource-id")
+    return V{t.resource_id};
+  if (name == "resource-type")
+    return V{t.resource_type};
+  if (name == "key")
+    return V{t.key};
+  if (name == "value")
+    return V{t.value};
   return std::nullopt;
 }
 
@@ -207,9 +246,9 @@ Result<CreateVpcReply> VpcModel::CreateVpc(const CreateVpcRequest& req, WallTime
     v.cidr_block_associations.push_back(
         VpcCidrAssociation{NewId(s, options_.seed, "vpc-cidr-assoc"), cidr, "associated"});
     if (req.amazon_provided_ipv6_cidr_block) {
-      v.ipv6_cidr_block_associations.push_back(VpcIpv6CidrAssociation{
-          NewId(s, options_.seed, "vpc-cidr-assoc"), AmazonIpv6Block(s, options_.seed),
-          options_.region, "associated"});
+      v.ipv6_cidr_block_associations.push_back(
+          VpcIpv6CidrAssociation{NewId(s, options_.seed, "vpc-cidr-assoc"),
+                                 AmazonIpv6Block(s, options_.seed), options_.region, "associated"});
     }
     if (!req.instance_tenancy.empty()) {
       v.instance_tenancy = req.instance_tenancy;
@@ -234,18 +273,18 @@ Result<void> VpcModel::DeleteVpc(const DeleteVpcRequest& req, WallTime now) {
     ASSIGN_OR_RETURN(Vpc * v, LookupId(s.vpcs, req.vpc_id, kVpcIdKind));
     for (const auto& [id, sn] : s.subnets) {
       if (sn.subnet.vpc_id == v->vpc_id) {
-        return Ec2Error("DependencyViolation",
-                        fmt::format("The vpc '{}' has dependencies and cannot be deleted.",
-                                    v->vpc_id));
+        return Ec2Error(
+            "DependencyViolation",
+            fmt::format("The vpc '{}' has dependencies and cannot be deleted.", v->vpc_id));
       }
     }
     std::vector<std::string> default_groups;
     for (const auto& [id, g] : s.groups) {
       if (g.vpc_id == v->vpc_id) {
         if (g.group_name != "default") {
-          return Ec2Error("DependencyViolation",
-                          fmt::format("The vpc '{}' has dependencies and cannot be deleted.",
-                                      v->vpc_id));
+          return Ec2Error(
+              "DependencyViolation",
+              fmt::format("The vpc '{}' has dependencies and cannot be deleted.", v->vpc_id));
         }
         default_groups.push_back(id);
       }
@@ -340,10 +379,10 @@ Result<DescribeVpcsReply> VpcModel::DescribeVpcs(const DescribeVpcsRequest& req,
           }
         }
         DescribeVpcsReply reply;
-        ASSIGN_OR_RETURN(reply.vpcs,
-                         Paginate<Vpc>(std::move(items), [](const Vpc& v) { return v.vpc_id; },
-                                       "DescribeVpcs", req.max_results, req.next_token,
-                                       &reply.next_token));
+        ASSIGN_OR_RETURN(
+            reply.vpcs, Paginate<Vpc>(
+                            std::move(items), [](const Vpc& v) { return v.vpc_id; }, "DescribeVpcs",
+                            req.max_results, req.next_token, &reply.next_token));
         return reply;
       });
 }
@@ -371,9 +410,9 @@ Result<CreateSubnetReply> VpcModel::CreateSubnet(const CreateSubnetRequest& req,
         }
         for (const auto& [id, sn] : s.subnets) {
           if (sn.subnet.vpc_id == v->vpc_id && sn.subnet.cidr_block.Overlaps(cidr)) {
-            return Ec2Error("InvalidSubnet.Conflict",
-                            fmt::format("The CIDR '{}' conflicts with another subnet",
-                                        req.cidr_block));
+            return Ec2Error(
+                "InvalidSubnet.Conflict",
+                fmt::format("The CIDR '{}' conflicts with another subnet", req.cidr_block));
           }
         }
         std::vector<AvailabilityZone> zones = AvailabilityZones();
@@ -384,7 +423,8 @@ Result<CreateSubnetReply> VpcModel::CreateSubnet(const CreateSubnetRequest& req,
           auto z = FindZone(zones, want);
           if (!z) {
             std::vector<std::string> names;
-            for (const auto& zz : zones) names.push_back(zz.zone_name);
+            for (const auto& zz : zones)
+              names.push_back(zz.zone_name);
             return InvalidParameterValue(fmt::format(
                 "Value ({}) for parameter availabilityZone is invalid. Subnets can currently only "
                 "be created in the following availability zones: {}.",
@@ -409,9 +449,9 @@ Result<CreateSubnetReply> VpcModel::CreateSubnet(const CreateSubnetRequest& req,
           }
           for (const auto& [id, sn] : s.subnets) {
             if (sn.subnet.ipv6_cidr_block && sn.subnet.ipv6_cidr_block->Overlaps(c6)) {
-              return Ec2Error("InvalidSubnet.Conflict",
-                              fmt::format("The CIDR '{}' conflicts with another subnet",
-                                          *req.ipv6_cidr_block));
+              return Ec2Error(
+                  "InvalidSubnet.Conflict",
+                  fmt::format("The CIDR '{}' conflicts with another subnet", *req.ipv6_cidr_block));
             }
           }
           v6 = c6;
@@ -445,9 +485,9 @@ Result<void> VpcModel::DeleteSubnet(const DeleteSubnetRequest& req, WallTime now
     State& s = *state_;
     ASSIGN_OR_RETURN(SubnetState * ss, LookupId(s.subnets, req.subnet_id, kSubnetIdKind));
     if (!ss->eni_ids.empty()) {
-      return Ec2Error("DependencyViolation",
-                      fmt::format("The subnet '{}' has dependencies and cannot be deleted.",
-                                  req.subnet_id));
+      return Ec2Error(
+          "DependencyViolation",
+          fmt::format("The subnet '{}' has dependencies and cannot be deleted.", req.subnet_id));
     }
     for (const auto& [rid, r] : ss->reservations) {
       s.reservation_to_subnet.erase(rid);
@@ -476,8 +516,7 @@ Result<DescribeSubnetsReply> VpcModel::DescribeSubnets(const DescribeSubnetsRequ
         std::vector<Subnet> items;
         for (const auto& [id, ss] : s.subnets) {
           if (!req.subnet_ids.empty() &&
-              std::find(req.subnet_ids.begin(), req.subnet_ids.end(), id) ==
-                  req.subnet_ids.end()) {
+              std::find(req.subnet_ids.begin(), req.subnet_ids.end(), id) == req.subnet_ids.end()) {
             continue;
           }
           Subnet sn = *GetSubnet(id);
@@ -488,9 +527,9 @@ Result<DescribeSubnetsReply> VpcModel::DescribeSubnets(const DescribeSubnetsRequ
         DescribeSubnetsReply reply;
         ASSIGN_OR_RETURN(
             reply.subnets,
-            Paginate<Subnet>(std::move(items), [](const Subnet& x) { return x.subnet_id; },
-                             "DescribeSubnets", req.max_results, req.next_token,
-                             &reply.next_token));
+            Paginate<Subnet>(
+                std::move(items), [](const Subnet& x) { return x.subnet_id; }, "DescribeSubnets",
+                req.max_results, req.next_token, &reply.next_token));
         return reply;
       });
 }
@@ -517,11 +556,11 @@ Result<DescribeAvailabilityZonesReply> VpcModel::DescribeAvailabilityZones(
         DescribeAvailabilityZonesReply reply;
         for (const auto& z : zones) {
           bool named = req.zone_names.empty() && req.zone_ids.empty();
-          named = named ||
-                  std::find(req.zone_names.begin(), req.zone_names.end(), z.zone_name) !=
-                      req.zone_names.end() ||
-                  std::find(req.zone_ids.begin(), req.zone_ids.end(), z.zone_id) !=
-                      req.zone_ids.end();
+          named =
+              named ||
+              std::find(req.zone_names.begin(), req.zone_names.end(), z.zone_name) !=
+                  req.zone_names.end() ||
+              std::find(req.zone_ids.begin(), req.zone_ids.end(), z.zone_id) != req.zone_ids.end();
           if (named && MatchFilters(z, req.filters, fields, nullptr)) {
             reply.availability_zones.push_back(z);
           }
@@ -652,9 +691,8 @@ Result<DescribeSecurityGroupsReply> VpcModel::DescribeSecurityGroups(
               std::find(req.group_ids.begin(), req.group_ids.end(), id) == req.group_ids.end()) {
             continue;
           }
-          if (!req.group_names.empty() &&
-              std::find(req.group_names.begin(), req.group_names.end(), g.group_name) ==
-                  req.group_names.end()) {
+          if (!req.group_names.empty() && std::find(req.group_names.begin(), req.group_names.end(),
+                                                    g.group_name) == req.group_names.end()) {
             continue;
           }
           if (MatchFilters(g, req.filters, fields, &g.tags)) {
@@ -662,11 +700,11 @@ Result<DescribeSecurityGroupsReply> VpcModel::DescribeSecurityGroups(
           }
         }
         DescribeSecurityGroupsReply reply;
-        ASSIGN_OR_RETURN(reply.security_groups,
-                         Paginate<SecurityGroup>(
-                             std::move(items), [](const SecurityGroup& g) { return g.group_id; },
-                             "DescribeSecurityGroups", req.max_results, req.next_token,
-                             &reply.next_token));
+        ASSIGN_OR_RETURN(
+            reply.security_groups,
+            Paginate<SecurityGroup>(
+                std::move(items), [](const SecurityGroup& g) { return g.group_id; },
+                "DescribeSecurityGroups", req.max_results, req.next_token, &reply.next_token));
         return reply;
       });
 }
@@ -703,34 +741,33 @@ Result<CreateSubnetCidrReservationReply> VpcModel::CreateSubnetCidrReservation(
         if (req.cidr.find(':') == std::string::npos) {
           ASSIGN_OR_RETURN(net::Ipv4Cidr c, ParseV4Cidr(req.cidr, "cidr"));
           if (!ss->subnet.cidr_block.Contains(c)) {
-            return InvalidParameterValue(fmt::format(
-                "The CIDR {} is not within the subnet CIDR {}", req.cidr,
-                ss->subnet.cidr_block.ToString()));
+            return InvalidParameterValue(fmt::format("The CIDR {} is not within the subnet CIDR {}",
+                                                     req.cidr, ss->subnet.cidr_block.ToString()));
           }
           for (const auto& [id, o] : ss->reservations) {
             if (o.ipv4_cidr && o.ipv4_cidr->Overlaps(c)) {
-              return InvalidParameterValue(fmt::format(
-                  "The CIDR {} overlaps with the existing reservation {} ({})", req.cidr, id,
-                  o.ipv4_cidr->ToString()));
+              return InvalidParameterValue(
+                  fmt::format("The CIDR {} overlaps with the existing reservation {} ({})",
+                              req.cidr, id, o.ipv4_cidr->ToString()));
             }
           }
           if (ss->used.Intersects(c)) {
-            return InvalidParameterValue(fmt::format(
-                "The CIDR {} contains addresses that are in use in subnet {}", req.cidr,
-                req.subnet_id));
+            return InvalidParameterValue(
+                fmt::format("The CIDR {} contains addresses that are in use in subnet {}", req.cidr,
+                            req.subnet_id));
           }
           r.ipv4_cidr = c;
         } else {
           ASSIGN_OR_RETURN(net::Ipv6Cidr c, ParseV6Cidr(req.cidr, "cidr"));
           if (!ss->subnet.ipv6_cidr_block || !ss->subnet.ipv6_cidr_block->Contains(c)) {
-            return InvalidParameterValue(fmt::format(
-                "The CIDR {} is not within the subnet's IPv6 CIDR", req.cidr));
+            return InvalidParameterValue(
+                fmt::format("The CIDR {} is not within the subnet's IPv6 CIDR", req.cidr));
           }
           for (const auto& [id, o] : ss->reservations) {
             if (o.ipv6_cidr && o.ipv6_cidr->Overlaps(c)) {
-              return InvalidParameterValue(fmt::format(
-                  "The CIDR {} overlaps with the existing reservation {} ({})", req.cidr, id,
-                  o.ipv6_cidr->ToString()));
+              return InvalidParameterValue(
+                  fmt::format("The CIDR {} overlaps with the existing reservation {} ({})",
+                              req.cidr, id, o.ipv6_cidr->ToString()));
             }
           }
           auto lo = ss->used6.lower_bound(c.Network());
@@ -739,9 +776,9 @@ Result<CreateSubnetCidrReservationReply> VpcModel::CreateSubnetCidrReservation(
             used = used || p.Overlaps(c);
           }
           if (used) {
-            return InvalidParameterValue(fmt::format(
-                "The CIDR {} contains addresses that are in use in subnet {}", req.cidr,
-                req.subnet_id));
+            return InvalidParameterValue(
+                fmt::format("The CIDR {} contains addresses that are in use in subnet {}", req.cidr,
+                            req.subnet_id));
           }
           r.ipv6_cidr = c;
         }
@@ -759,9 +796,9 @@ Result<DeleteSubnetCidrReservationReply> VpcModel::DeleteSubnetCidrReservation(
       "DeleteSubnetCidrReservation", now, true,
       [&](WallTime) -> Result<DeleteSubnetCidrReservationReply> {
         State& s = *state_;
-        ASSIGN_OR_RETURN(std::string * sid, LookupId(s.reservation_to_subnet,
-                                                     req.subnet_cidr_reservation_id,
-                                                     kReservationIdKind));
+        ASSIGN_OR_RETURN(
+            std::string * sid,
+            LookupId(s.reservation_to_subnet, req.subnet_cidr_reservation_id, kReservationIdKind));
         SubnetState& ss = s.subnets.at(*sid);
         DeleteSubnetCidrReservationReply reply;
         reply.deleted = ss.reservations.at(req.subnet_cidr_reservation_id);
@@ -788,17 +825,14 @@ Result<GetSubnetCidrReservationsReply> VpcModel::GetSubnetCidrReservations(
           }
         }
         GetSubnetCidrReservationsReply reply;
-        ASSIGN_OR_RETURN(std::vector<SubnetCidrReservation> page,
-                         Paginate<SubnetCidrReservation>(
-                             std::move(items),
-                             [](const SubnetCidrReservation& r) {
-                               return r.subnet_cidr_reservation_id;
-                             },
-                             "GetSubnetCidrReservations", req.max_results, req.next_token,
-                             &reply.next_token));
+        ASSIGN_OR_RETURN(
+            std::vector<SubnetCidrReservation> page,
+            Paginate<SubnetCidrReservation>(
+                std::move(items),
+                [](const SubnetCidrReservation& r) { return r.subnet_cidr_reservation_id; },
+                "GetSubnetCidrReservations", req.max_results, req.next_token, &reply.next_token));
         for (auto& r : page) {
-          (r.ipv4_cidr ? reply.subnet_ipv4_cidr_reservations
-                       : reply.subnet_ipv6_cidr_reservations)
+          (r.ipv4_cidr ? reply.subnet_ipv4_cidr_reservations : reply.subnet_ipv6_cidr_reservations)
               .push_back(std::move(r));
         }
         return reply;
@@ -921,26 +955,30 @@ Result<DescribeTagsReply> VpcModel::DescribeTags(const DescribeTagsRequest& req,
             }
           }
         };
-        for (const auto& [id, v] : s.vpcs) add(id, "vpc", v.tags);
+        for (const auto& [id, v] : s.vpcs)
+          add(id, "vpc", v.tags);
         for (const auto& [id, ss] : s.subnets) {
           add(id, "subnet", ss.subnet.tags);
-          for (const auto& [rid, r] : ss.reservations) add(rid, "subnet-cidr-reservation", r.tags);
+          for (const auto& [rid, r] : ss.reservations)
+            add(rid, "subnet-cidr-reservation", r.tags);
         }
-        for (const auto& [id, g] : s.groups) add(id, "security-group", g.tags);
-        for (const auto& [id, i] : s.instances) add(id, "instance", i.tags);
-        for (const auto& [id, e] : s.enis) add(id, "network-interface", e.tags);
-        for (const auto& [id, a] : s.trunk_assocs) add(id, "trunk-interface-association", a.tags);
+        for (const auto& [id, g] : s.groups)
+          add(id, "security-group", g.tags);
+        for (const auto& [id, i] : s.instances)
+          add(id, "instance", i.tags);
+        for (const auto& [id, e] : s.enis)
+          add(id, "network-interface", e.tags);
+        for (const auto& [id, a] : s.trunk_assocs)
+          add(id, "trunk-interface-association", a.tags);
         std::sort(items.begin(), items.end(), [](const TagDescription& a, const TagDescription& b) {
           return std::tie(a.resource_id, a.key) < std::tie(b.resource_id, b.key);
         });
         DescribeTagsReply reply;
-        ASSIGN_OR_RETURN(reply.tags, Paginate<TagDescription>(
-                                         std::move(items),
-                                         [](const TagDescription& t) {
-                                           return t.resource_id + "\x1f" + t.key;
-                                         },
-                                         "DescribeTags", req.max_results, req.next_token,
-                                         &reply.next_token));
+        ASSIGN_OR_RETURN(reply.tags,
+                         Paginate<TagDescription>(
+                             std::move(items),
+                             [](const TagDescription& t) { return t.resource_id + "\x1f" + t.key; },
+                             "DescribeTags", req.max_results, req.next_token, &reply.next_token));
         return reply;
       });
 }
