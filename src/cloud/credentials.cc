@@ -142,7 +142,8 @@ Result<WallTime> ParseRfc3339(std::string_view s) {
   } else {
     ok = false;
   }
-  if (!ok || pos != s.size() || t.tm_mon < 0 || t.tm_mon > 11 || t.tm_mday < 1 ||
+  // system_clock counts nanoseconds: years past 2262 would overflow, so bound them.
+  if (!ok || pos != s.size() || t.tm_year < 70 || t.tm_year > 300 || t.tm_mon < 0 || t.tm_mon > 11 || t.tm_mday < 1 ||
       t.tm_mday > 31 || t.tm_hour > 23 || t.tm_min > 59 || t.tm_sec > 60) {
     return MakeError(ErrorCode::kInvalidArgument, "'{}' is not an RFC 3339 time",
                      s.substr(0, 40));

@@ -260,7 +260,9 @@ Result<WallTime> ParseAmzDate(std::string_view s) {
   tm_utc.tm_hour = num(9, 2);
   tm_utc.tm_min = num(11, 2);
   tm_utc.tm_sec = num(13, 2);
-  if (tm_utc.tm_mon > 11 || tm_utc.tm_mday < 1 || tm_utc.tm_mday > 31 || tm_utc.tm_hour > 23 ||
+  // system_clock counts nanoseconds: keep years in a range it can represent.
+  if (tm_utc.tm_year < 70 || tm_utc.tm_year > 300 || tm_utc.tm_mon > 11 || tm_utc.tm_mday < 1 ||
+      tm_utc.tm_mday > 31 || tm_utc.tm_hour > 23 ||
       tm_utc.tm_min > 59 || tm_utc.tm_sec > 60) {
     return MakeError(ErrorCode::kInvalidArgument, "bad X-Amz-Date '{}'", s);
   }

@@ -190,6 +190,9 @@ TEST(SigV4, AmzDateRoundTrip) {
   EXPECT_EQ(AmzShortDate(t), "20261126");
   EXPECT_ERROR_CODE(ParseAmzDate("2026-11-26T05:54:49Z"), ErrorCode::kInvalidArgument);
   EXPECT_ERROR_CODE(ParseAmzDate("20261326T055449Z"), ErrorCode::kInvalidArgument);
+  // Years system_clock cannot represent (found by fuzzing: nanosecond overflow).
+  EXPECT_ERROR_CODE(ParseAmzDate("40521126T055449Z"), ErrorCode::kInvalidArgument);
+  EXPECT_ERROR_CODE(ParseAmzDate("19691231T235959Z"), ErrorCode::kInvalidArgument);
 }
 
 TEST(SigV4, SignRequiresHostAndKeys) {
