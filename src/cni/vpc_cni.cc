@@ -83,7 +83,7 @@ std::string StripPrefixLen(const std::string& cidr) {
 struct PrevPod {
   std::string host_veth;
   int container_index = -1;
-  std::string container_mac;   // route table id as written by ADD
+  std::string container_mac;   // route table id when written by the upstream plugin
   std::string dummy_sandbox;   // device number as written by ADD
   std::vector<std::string> ips;  // without prefix length
 };
@@ -341,6 +341,12 @@ uint32_t EffectiveRouteTable(int32_t route_table_id) {
   return route_table_id <= 1 ? 254u : static_cast<uint32_t>(route_table_id);
 }
 
+std::string VlanIdAsMac(int32_t vlan_id) {
+  auto v = static_cast<uint32_t>(vlan_id);
+  return fmt::format("00:00:{:02x}:{:02x}:{:02x}:{:02x}", (v >> 24) & 0xff, (v >> 16) & 0xff,
+                     (v >> 8) & 0xff, v & 0xff);
+}
+
 std::string DummyIfName(std::string_view host_veth_name, std::string_view prefix) {
   std::string_view rest = host_veth_name;
   if (rest.substr(0, prefix.size()) == prefix) {
@@ -359,13 +365,14 @@ CniResult BuildAddResult(const WiringSpec& spec, const WiringResult& wired,
   Interface cont;
   cont.name = spec.container_ifname;
   cont.sandbox = spec.netns;
-  // As upstream: the container interface's "mac" carries the ENI route table id and the dummy
-  // interface carries the VLAN id (mac) and device number (sandbox), so DEL can tear down
-  // without ipamd.
-  cont.mac = std::to_string(alloc.route_table_id);
+  // The container interface reports its real MAC (runtimes such as podman parse every "mac").
+  // As upstream, the dummy interface carries the VLAN id (in "mac", written as a MAC so that it
+  // parses) and the ENI device number (in "sandbox"), so CHECK/DEL know the route table
+  // (device + 1) without ipamd.
+  cont.mac = wired.container_mac;
   Interface dummy;
   dummy.name = DummyIfName(spec.host_veth_name, veth_prefix);
-  dummy.mac = std::to_string(vlan_id);
+  dummy.mac = VlanIdAsMac(vlan_id);
   dummy.sandbox = std::to_string(alloc.device_number);
   r.interfaces = {host, cont, dummy};
   bool v6 = spec.pod_ip.find(':') != std::string::npos;

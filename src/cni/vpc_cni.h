@@ -6,8 +6,8 @@
 // (vpc_cni_runtime.h).
 //
 // ADD   asks ipamd (AddNetwork), wires the pod (§7.6), answers the spec result: interfaces
-//       [host veth, container iface (sandbox = netns, mac = route table id), dummy<hash>
-//       (mac = VLAN id, sandbox = device number)], ips [<podIP>/32 on interface 1]. Any failure
+//       [host veth, container iface (sandbox = netns), dummy<hash> (mac = VLAN id as a MAC,
+//       sandbox = ENI device number)], ips [<podIP>/32 on interface 1]. Any failure
 //       after ipamd assigned an address releases it (DelNetwork, Reason SetupNSFailed).
 // DEL   asks ipamd (DelNetwork) and removes the host routes/rules for what it released. When
 //       ipamd is unreachable, fails, or does not know the pod, tears down from prevResult and
@@ -91,6 +91,8 @@ void ConfigureLogging(std::string_view stdin_data);
 // Pure helpers, exposed for tests.
 // Route table from the reply: values <= 1 (and 254) mean main.
 uint32_t EffectiveRouteTable(int32_t route_table_id);
+// The VLAN id written as a MAC address ("00:00:00:00:00:07" for 7), for the dummy interface.
+std::string VlanIdAsMac(int32_t vlan_id);
 // "dummy" + host veth name without its prefix.
 std::string DummyIfName(std::string_view host_veth_name, std::string_view prefix);
 // The ADD result for one allocation.

@@ -178,9 +178,11 @@ TEST_P(VpcCniTest, AddCheckDelDel) {
   EXPECT_EQ(r["interfaces"][0]["mac"], "02:00:00:00:00:01");
   EXPECT_EQ(r["interfaces"][1]["name"], "eth0");
   EXPECT_EQ(r["interfaces"][1]["sandbox"], "/var/run/netns/p1");
-  EXPECT_EQ(r["interfaces"][1]["mac"], "2");  // route table id
+  EXPECT_EQ(r["interfaces"][1]["mac"], "02:00:00:00:00:02");
   EXPECT_EQ(r["interfaces"][2]["name"], "dummy" + veth.substr(3));
-  EXPECT_EQ(r["interfaces"][2]["mac"], "0");      // VLAN id
+  EXPECT_EQ(r["interfaces"][2]["mac"], "00:00:00:00:00:00");  // VLAN id 0
+  EXPECT_EQ(VlanIdAsMac(7), "00:00:00:00:00:07");
+  EXPECT_EQ(VlanIdAsMac(300), "00:00:00:00:01:2c");
   EXPECT_EQ(r["interfaces"][2]["sandbox"], "1");  // device number
   EXPECT_EQ(r["ips"][0]["address"], "10.0.1.5/32");
   EXPECT_EQ(r["ips"][0]["interface"], 1);
