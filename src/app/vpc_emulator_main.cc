@@ -41,8 +41,7 @@ int main(int argc, char** argv) {
   CLI::App app{"vpc-emulator: an EC2 Query API + IMDSv2 server with faithful VPC semantics"};
   app.add_option("--listen", config.listen, "EC2 + admin listen address host:port (port 0 = any)")
       ->capture_default_str();
-  app.add_option("--region", config.default_region,
-                 "region for requests without a SigV4 scope")
+  app.add_option("--region", config.default_region, "region for requests without a SigV4 scope")
       ->capture_default_str();
   app.add_option("--scenario", scenario_path, "scenario YAML file")->check(CLI::ExistingFile);
   app.add_option("--snapshot", config.snapshot_path,
@@ -98,8 +97,8 @@ int main(int argc, char** argv) {
 #ifdef VPCCNI_HAVE_BINDING
   binder = vpccni::vpcsim::MakeNetnsBinderIfPrivileged();
 #endif
-  auto emulator = vpccni::vpcsim::Emulator::Create(std::move(config),
-                                                    vpccni::SystemClock::Get(), std::move(binder));
+  auto emulator = vpccni::vpcsim::Emulator::Create(std::move(config), vpccni::SystemClock::Get(),
+                                                   std::move(binder));
   if (!emulator.has_value()) {
     return Fail(emulator.error().ToString());
   }

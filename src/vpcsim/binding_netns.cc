@@ -79,9 +79,9 @@ Result<void> NetnsBinder::Sync(const std::string& netns, const ImdsView& view) {
     // ENI's name and MAC; the peer stays in the emulator's own namespace, up, so the node end
     // has carrier. Deleting either end (or the namespace) removes both.
     netlink::VethSpec spec;
-    spec.name = ifc.network_card == 0 ? fmt::format("eth{}", ifc.device_number)
-                                      : fmt::format("eth{}c{}", ifc.device_number,
-                                                    ifc.network_card);
+    spec.name = ifc.network_card == 0
+                    ? fmt::format("eth{}", ifc.device_number)
+                    : fmt::format("eth{}c{}", ifc.device_number, ifc.network_card);
     spec.mac = ifc.mac;
     spec.peer_name = fmt::format("vxe{}x{}", ::getpid() % 10000000, peer_counter_++ % 10000);
     spec.peer_netns_fd = self_ns.fd();
@@ -127,8 +127,10 @@ void NetnsBinder::Unbind(const std::string& netns) {
   auto ns = netlink::Netns::OpenByName(netns);
   if (ns.has_value()) {
     auto ops = netlink::RtnlOps::OpenInNetns(*ns);
-    auto links = ops.has_value() ? ops->ListLinks() : Result<std::vector<netlink::Link>>(
-                                                           MakeError(ErrorCode::kInternal, "no ops"));
+    auto links =
+        ops.has_value()
+            ? ops->ListLinks()
+            : Result<std::vector<netlink::Link>>(MakeError(ErrorCode::kInternal, "no ops"));
     if (links.has_value()) {
       for (const auto& l : *links) {
         if (it->second.macs.count(l.mac.ToString()) > 0) {

@@ -38,6 +38,7 @@ class NetnsBinder : public NodeBinder {
     bool created = false;
     std::set<std::string> macs;  // links we created, by MAC text
   };
+
   std::mutex mu_;
   std::map<std::string, NsState> state_;
   int peer_counter_ = 0;  // for unique veth peer names

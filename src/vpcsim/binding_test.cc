@@ -37,8 +37,8 @@ TEST(NetnsBinderTest, LinksFollowAttachedEnis) {
   server.Stop();
 
   ImdsView view;
-  view.interfaces = {Ifc("02:00:00:00:aa:01", 0, "10.9.0.4"), Ifc("02:00:00:00:aa:02", 1,
-                                                                     "10.9.0.5")};
+  view.interfaces = {Ifc("02:00:00:00:aa:01", 0, "10.9.0.4"),
+                     Ifc("02:00:00:00:aa:02", 1, "10.9.0.5")};
   ASSERT_OK(binder.Sync(name, view));
   ASSERT_OK(binder.Sync(name, view));  // idempotent
   ASSERT_OK_AND_ASSIGN(netlink::Netns ns, netlink::Netns::OpenByName(name));

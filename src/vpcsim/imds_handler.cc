@@ -61,8 +61,9 @@ void ImdsTokenStore::Issue(const std::string& token, WallTime now, std::chrono::
     }
   }
   while (expiry_.size() >= kImdsMaxTokens) {
-    auto oldest = std::min_element(expiry_.begin(), expiry_.end(),
-                                   [](const auto& a, const auto& b) { return a.second < b.second; });
+    auto oldest =
+        std::min_element(expiry_.begin(), expiry_.end(),
+                         [](const auto& a, const auto& b) { return a.second < b.second; });
     expiry_.erase(oldest);
   }
   expiry_[token] = now + ttl;
@@ -119,12 +120,14 @@ std::map<std::string, std::string> BuildImdsTree(const ImdsView& v) {
     }
     if (!ifc.local_ipv4s.empty()) {
       t[p + "local-ipv4s"] = Lines(ifc.local_ipv4s);
-      t[p + "local-hostname"] =
-          fmt::format("ip-{}.{}.compute.internal", [&] {
+      t[p + "local-hostname"] = fmt::format(
+          "ip-{}.{}.compute.internal",
+          [&] {
             std::string s = ifc.local_ipv4s.front().ToString();
             std::replace(s.begin(), s.end(), '.', '-');
             return s;
-          }(), v.region);
+          }(),
+          v.region);
     }
     if (!ifc.ipv4_prefixes.empty()) {
       t[p + "ipv4-prefix"] = Lines(ifc.ipv4_prefixes);

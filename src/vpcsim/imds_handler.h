@@ -52,6 +52,7 @@ class ImdsTokenStore {
   void Issue(const std::string& token, WallTime now, std::chrono::seconds ttl);
   // True if the token was issued and has not expired at `now`.
   bool Valid(std::string_view token, WallTime now) const;
+
   size_t Size() const { return expiry_.size(); }
 
  private:

@@ -1,5 +1,4 @@
 #include <gtest/gtest.h>
-
 #include <nlohmann/json.hpp>
 
 #include "testing/result_matchers.h"
@@ -55,12 +54,14 @@ struct Fixture : ::testing::Test {
     ImdsRequest r{"GET", path, {{"x-aws-ec2-metadata-token", token}}};
     return HandleImdsRequest(r, now, store, source, view);
   }
+
   std::string Token(WallTime now, const std::string& ttl = "60") {
     ImdsRequest r{"PUT", "/latest/api/token", {{"x-aws-ec2-metadata-token-ttl-seconds", ttl}}};
     ImdsReply reply = HandleImdsRequest(r, now, store, source, view);
     EXPECT_EQ(reply.status, 200);
     return reply.body;
   }
+
   ImdsTokenStore store;
   CountingTokens source;
   Result<ImdsView> view = TestView();
@@ -83,10 +84,8 @@ TEST_F(Fixture, TokenFlowAndExpiry) {
   ImdsReply ok = Get("/latest/meta-data/instance-id", token, t0);
   EXPECT_EQ(ok.status, 200);
   EXPECT_EQ(ok.body, "i-0123456789abcdef0");
-  EXPECT_EQ(Get("/latest/meta-data/instance-id", token, t0 + std::chrono::seconds(59)).status,
-            200);
-  EXPECT_EQ(Get("/latest/meta-data/instance-id", token, t0 + std::chrono::seconds(60)).status,
-            401);
+  EXPECT_EQ(Get("/latest/meta-data/instance-id", token, t0 + std::chrono::seconds(59)).status, 200);
+  EXPECT_EQ(Get("/latest/meta-data/instance-id", token, t0 + std::chrono::seconds(60)).status, 401);
 }
 
 TEST_F(Fixture, MetadataPathsTheCniReads) {

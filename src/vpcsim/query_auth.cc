@@ -8,7 +8,7 @@ namespace {
 
 Error Incomplete(std::string_view what) {
   return QueryError("IncompleteSignature",
-                  fmt::format("Authorization header is incomplete or malformed: {}", what));
+                    fmt::format("Authorization header is incomplete or malformed: {}", what));
 }
 
 bool IsLowerHex(std::string_view s) {

@@ -18,12 +18,12 @@ namespace vpccni::vpcsim {
 struct AuthorizationHeader {
   std::string algorithm;  // "AWS4-HMAC-SHA256"
   std::string access_key;
-  std::string date;       // YYYYMMDD
+  std::string date;  // YYYYMMDD
   std::string region;
-  std::string service;    // "ec2"
-  std::string terminal;   // "aws4_request"
+  std::string service;                      // "ec2"
+  std::string terminal;                     // "aws4_request"
   std::vector<std::string> signed_headers;  // lower case, in header order
-  std::string signature;  // lower-case hex
+  std::string signature;                    // lower-case hex
 };
 
 // Parses the header value. IncompleteSignature when a part is missing or malformed.

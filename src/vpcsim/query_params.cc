@@ -36,7 +36,7 @@ std::optional<int64_t> ParseIndex(std::string_view s) {
 
 Error BadIndex(std::string_view key) {
   return QueryError("InvalidParameterValue",
-                  fmt::format("The parameter '{}' has an invalid list index", key));
+                    fmt::format("The parameter '{}' has an invalid list index", key));
 }
 
 }  // namespace
@@ -97,8 +97,8 @@ Result<QueryParams> QueryParams::Parse(std::string_view encoded) {
   size_t start = 0;
   while (start <= encoded.size()) {
     size_t amp = encoded.find('&', start);
-    std::string_view part = encoded.substr(
-        start, amp == std::string_view::npos ? std::string_view::npos : amp - start);
+    std::string_view part =
+        encoded.substr(start, amp == std::string_view::npos ? std::string_view::npos : amp - start);
     if (!part.empty()) {
       size_t eq = part.find('=');
       std::string_view raw_key = part.substr(0, eq);
@@ -144,7 +144,7 @@ Result<std::string> QueryParams::Require(std::string_view key) const {
   auto v = Get(key);
   if (!v.has_value() || v->empty()) {
     return QueryError("MissingParameter",
-                    fmt::format("The request must contain the parameter {}", key));
+                      fmt::format("The request must contain the parameter {}", key));
   }
   return *v;
 }
@@ -160,12 +160,12 @@ Result<std::optional<int64_t>> QueryParams::GetInt(std::string_view key, int64_t
   auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
   if (s.empty() || ec != std::errc() || ptr != s.data() + s.size()) {
     return QueryError("InvalidParameterValue",
-                    fmt::format("Invalid value '{}' for {}: not an integer", s, key));
+                      fmt::format("Invalid value '{}' for {}: not an integer", s, key));
   }
   if (n < min || n > max) {
-    return QueryError("InvalidParameterValue",
-                    fmt::format("Invalid value '{}' for {}: must be between {} and {}", s, key,
-                                min, max));
+    return QueryError(
+        "InvalidParameterValue",
+        fmt::format("Invalid value '{}' for {}: must be between {} and {}", s, key, min, max));
   }
   return std::optional<int64_t>(n);
 }
@@ -189,7 +189,7 @@ Result<std::optional<bool>> QueryParams::GetBool(std::string_view key) const {
     return std::optional<bool>(false);
   }
   return QueryError("InvalidParameterValue",
-                  fmt::format("Invalid value '{}' for {}: expected true or false", *v, key));
+                    fmt::format("Invalid value '{}' for {}: expected true or false", *v, key));
 }
 
 Result<std::vector<std::string>> QueryParams::GetList(std::string_view prefix) const {
@@ -271,7 +271,7 @@ Result<std::vector<QueryTag>> QueryParams::GetTags(std::string_view prefix) cons
     auto key = m.Get("Key");
     if (!key.has_value()) {
       return QueryError("MissingParameter",
-                      fmt::format("The request must contain the parameter {}.N.Key", prefix));
+                        fmt::format("The request must contain the parameter {}.N.Key", prefix));
     }
     out.push_back(QueryTag{*key, m.Get("Value").value_or("")});
   }

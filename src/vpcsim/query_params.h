@@ -20,7 +20,7 @@ namespace vpccni::vpcsim {
 
 // Builds an Error carrying an EC2 error code in `reason` (code kInvalidArgument unless given).
 Error QueryError(std::string_view ec2_code, std::string message,
-               ErrorCode code = ErrorCode::kInvalidArgument);
+                 ErrorCode code = ErrorCode::kInvalidArgument);
 
 // Limits that keep hostile requests cheap.
 inline constexpr size_t kMaxQueryBytes = 1 << 20;
@@ -56,6 +56,7 @@ std::string FormEncode(std::string_view s);
 class QueryParams {
  public:
   QueryParams() = default;
+
   explicit QueryParams(std::map<std::string, std::string> values) : values_(std::move(values)) {}
 
   // Parses "k1=v1&k2=v2". Later duplicates replace earlier ones. Errors: MalformedQueryString
@@ -81,12 +82,14 @@ class QueryParams {
   Result<std::vector<QueryParams>> GetMembers(std::string_view prefix) const;
   // `Filter.N.Name` + `Filter.N.Value.M`. MissingParameter when a filter lacks a name.
   Result<std::vector<QueryFilter>> GetFilters() const;
-  // `PREFIX.N.Key` + `PREFIX.N.Value` (default prefix "Tag"). MissingParameter when a key is absent.
+  // `PREFIX.N.Key` + `PREFIX.N.Value` (default prefix "Tag"). MissingParameter when a key is
+  // absent.
   Result<std::vector<QueryTag>> GetTags(std::string_view prefix = "Tag") const;
   // `TagSpecification.N.ResourceType` + `TagSpecification.N.Tag.M.Key/Value`.
   Result<std::vector<QueryTagSpecification>> GetTagSpecifications() const;
 
   const std::map<std::string, std::string>& All() const { return values_; }
+
   size_t Size() const { return values_.size(); }
 
  private:

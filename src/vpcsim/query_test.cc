@@ -31,10 +31,11 @@ TEST(FormEncodeTest, RoundTrips) {
 TEST(QueryParamsTest, ParsesBotocoreBody) {
   ASSERT_OK_AND_ASSIGN(
       auto req,
-      ParseEc2Request("", "Action=AssignPrivateIpAddresses&Version=2016-11-15&NetworkInterfaceId="
-                          "eni-1&PrivateIpAddress.2=10.0.0.6&PrivateIpAddress.1=10.0.0.5&"
-                          "Ipv4Prefix.1=10.0.0.16%2F28&Ipv4Prefix.10=10.0.0.32%2F28&"
-                          "AllowReassignment=false"));
+      ParseEc2Request("",
+                      "Action=AssignPrivateIpAddresses&Version=2016-11-15&NetworkInterfaceId="
+                      "eni-1&PrivateIpAddress.2=10.0.0.6&PrivateIpAddress.1=10.0.0.5&"
+                      "Ipv4Prefix.1=10.0.0.16%2F28&Ipv4Prefix.10=10.0.0.32%2F28&"
+                      "AllowReassignment=false"));
   EXPECT_EQ(req.action, "AssignPrivateIpAddresses");
   EXPECT_EQ(req.version, "2016-11-15");
   ASSERT_OK_AND_ASSIGN(auto ips, req.params.GetList("PrivateIpAddress"));
@@ -70,11 +71,12 @@ TEST(QueryParamsTest, StructListsAreNotScalarLists) {
 
 TEST(QueryParamsTest, FiltersAndTags) {
   ASSERT_OK_AND_ASSIGN(
-      auto p, QueryParams::Parse("Filter.1.Name=attachment.instance-id&Filter.1.Value.1=i-1&"
-                                 "Filter.2.Name=tag%3Acluster&Filter.2.Value.2=c2&"
-                                 "Filter.2.Value.1=c1&Tag.1.Key=k&Tag.1.Value=v&Tag.2.Key=e&"
-                                 "TagSpecification.1.ResourceType=network-interface&"
-                                 "TagSpecification.1.Tag.1.Key=a&TagSpecification.1.Tag.1.Value=b"));
+      auto p,
+      QueryParams::Parse("Filter.1.Name=attachment.instance-id&Filter.1.Value.1=i-1&"
+                         "Filter.2.Name=tag%3Acluster&Filter.2.Value.2=c2&"
+                         "Filter.2.Value.1=c1&Tag.1.Key=k&Tag.1.Value=v&Tag.2.Key=e&"
+                         "TagSpecification.1.ResourceType=network-interface&"
+                         "TagSpecification.1.Tag.1.Key=a&TagSpecification.1.Tag.1.Value=b"));
   ASSERT_OK_AND_ASSIGN(auto filters, p.GetFilters());
   ASSERT_EQ(filters.size(), 2u);
   EXPECT_EQ(filters[0], (QueryFilter{"attachment.instance-id", {"i-1"}}));
@@ -88,7 +90,8 @@ TEST(QueryParamsTest, FiltersAndTags) {
 }
 
 TEST(QueryParamsTest, BadIndicesAndValues) {
-  ASSERT_OK_AND_ASSIGN(auto p, QueryParams::Parse("X.0=a&Y.abc=b&N=12x&B=maybe&Filter.1.Value.1=v"));
+  ASSERT_OK_AND_ASSIGN(auto p,
+                       QueryParams::Parse("X.0=a&Y.abc=b&N=12x&B=maybe&Filter.1.Value.1=v"));
   EXPECT_EQ(ReasonOf(p.GetList("X")), "InvalidParameterValue");
   EXPECT_EQ(ReasonOf(p.GetList("Y")), "InvalidParameterValue");
   EXPECT_EQ(ReasonOf(p.GetInt("N", 0, 100)), "InvalidParameterValue");
@@ -138,11 +141,11 @@ TEST(QueryXmlTest, StatusTable) {
 }
 
 TEST(QueryAuthTest, ParsesBotocoreHeader) {
-  ASSERT_OK_AND_ASSIGN(
-      auto h, ParseAuthorizationHeader(
-                  "AWS4-HMAC-SHA256 Credential=test/20261126/us-west-2/ec2/aws4_request, "
-                  "SignedHeaders=content-type;host;x-amz-date, Signature="
-                  "5955b31da117809e7ad9365b54e2c63d9db6a3219034111f6f6994b454d9fe7f"));
+  ASSERT_OK_AND_ASSIGN(auto h,
+                       ParseAuthorizationHeader(
+                           "AWS4-HMAC-SHA256 Credential=test/20261126/us-west-2/ec2/aws4_request, "
+                           "SignedHeaders=content-type;host;x-amz-date, Signature="
+                           "5955b31da117809e7ad9365b54e2c63d9db6a3219034111f6f6994b454d9fe7f"));
   EXPECT_EQ(h.access_key, "test");
   EXPECT_EQ(h.date, "20261126");
   EXPECT_EQ(h.region, "us-west-2");

@@ -77,7 +77,9 @@ void XmlWriter::Leaf(std::string_view name, std::string_view value) {
   out_ += '>';
 }
 
-void XmlWriter::Leaf(std::string_view name, int64_t value) { Leaf(name, fmt::format("{}", value)); }
+void XmlWriter::Leaf(std::string_view name, int64_t value) {
+  Leaf(name, fmt::format("{}", value));
+}
 
 void XmlWriter::Leaf(std::string_view name, bool value) {
   Leaf(name, std::string_view(value ? "true" : "false"));
@@ -186,7 +188,9 @@ std::string RenderErrorXml(std::string_view code, std::string_view message,
 std::string FormatEc2Time(WallTime t) {
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
   time_t secs = static_cast<time_t>(ms / 1000);
+
   struct tm tm_utc {};
+
   gmtime_r(&secs, &tm_utc);
   return fmt::format("{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}.{:03d}Z", tm_utc.tm_year + 1900,
                      tm_utc.tm_mon + 1, tm_utc.tm_mday, tm_utc.tm_hour, tm_utc.tm_min,

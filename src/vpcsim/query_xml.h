@@ -36,12 +36,17 @@ class XmlWriter {
   // Closes the innermost open element (no-op when only the root is open).
   void Close();
   void Leaf(std::string_view name, std::string_view value);
+
   void Leaf(std::string_view name, const char* value) { Leaf(name, std::string_view(value)); }
+
   void Leaf(std::string_view name, const std::string& value) {
     Leaf(name, std::string_view(value));
   }
+
   void Leaf(std::string_view name, int64_t value);
+
   void Leaf(std::string_view name, int value) { Leaf(name, static_cast<int64_t>(value)); }
+
   void Leaf(std::string_view name, bool value);
   // `<name/>`.
   void Empty(std::string_view name);

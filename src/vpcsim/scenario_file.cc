@@ -107,9 +107,9 @@ Result<YAML::Node> Seq(const YAML::Node& n, std::string_view key) {
 }
 
 Result<ScenarioSubnet> ParseSubnet(const YAML::Node& n, const std::string& vpc) {
-  RETURN_IF_ERROR(OnlyKeys(n, "a subnet",
-                           {"name", "vpc", "az", "availability_zone", "cidr", "ipv6_cidr", "tags",
-                            "reservations"}));
+  RETURN_IF_ERROR(OnlyKeys(
+      n, "a subnet",
+      {"name", "vpc", "az", "availability_zone", "cidr", "ipv6_cidr", "tags", "reservations"}));
   ScenarioSubnet s;
   ASSIGN_OR_RETURN(s.name, Str(n, "name", true));
   ASSIGN_OR_RETURN(s.vpc, Str(n, "vpc", vpc.empty(), vpc));
@@ -151,8 +151,8 @@ Result<ScenarioSpec> ParseRoot(const YAML::Node& root) {
     return spec;
   }
   RETURN_IF_ERROR(OnlyKeys(root, "the scenario",
-                           {"region", "default_vpc", "attach_delay_ms", "throttle", "seed",
-                            "vpcs", "subnets", "security_groups", "instances", "faults"}));
+                           {"region", "default_vpc", "attach_delay_ms", "throttle", "seed", "vpcs",
+                            "subnets", "security_groups", "instances", "faults"}));
   ASSIGN_OR_RETURN(spec.region, Str(root, "region", false));
   ASSIGN_OR_RETURN(spec.default_vpc, Opt<bool>(root, "default_vpc"));
   ASSIGN_OR_RETURN(spec.attach_delay_ms, Opt<int>(root, "attach_delay_ms"));
@@ -161,9 +161,9 @@ Result<ScenarioSpec> ParseRoot(const YAML::Node& root) {
   ASSIGN_OR_RETURN(YAML::Node vpcs, Seq(root, "vpcs"));
   if (vpcs.IsDefined() && vpcs.IsSequence()) {
     for (const auto& n : vpcs) {
-      RETURN_IF_ERROR(OnlyKeys(n, "a vpc",
-                               {"name", "cidr", "secondary_cidrs", "ipv6", "tags", "subnets",
-                                "security_groups"}));
+      RETURN_IF_ERROR(OnlyKeys(
+          n, "a vpc",
+          {"name", "cidr", "secondary_cidrs", "ipv6", "tags", "subnets", "security_groups"}));
       ScenarioVpc v;
       ASSIGN_OR_RETURN(v.name, Str(n, "name", true));
       ASSIGN_OR_RETURN(v.cidr, Str(n, "cidr", true));
@@ -206,8 +206,8 @@ Result<ScenarioSpec> ParseRoot(const YAML::Node& root) {
   if (instances.IsDefined() && instances.IsSequence()) {
     for (const auto& n : instances) {
       RETURN_IF_ERROR(OnlyKeys(n, "an instance",
-                               {"name", "type", "image", "subnet", "security_groups",
-                                "private_ip", "secondary_ips", "tags", "imds_listen", "netns"}));
+                               {"name", "type", "image", "subnet", "security_groups", "private_ip",
+                                "secondary_ips", "tags", "imds_listen", "netns"}));
       ScenarioInstance i;
       ASSIGN_OR_RETURN(i.name, Str(n, "name", true));
       ASSIGN_OR_RETURN(i.type, Str(n, "type", false, "m5.large"));
@@ -235,9 +235,8 @@ Result<ScenarioSpec> ParseRoot(const YAML::Node& root) {
   ASSIGN_OR_RETURN(YAML::Node faults, Seq(root, "faults"));
   if (faults.IsDefined() && faults.IsSequence()) {
     for (const auto& n : faults) {
-      RETURN_IF_ERROR(OnlyKeys(n, "a fault",
-                               {"action", "error_code", "message", "count", "error_rate",
-                                "latency_ms"}));
+      RETURN_IF_ERROR(OnlyKeys(
+          n, "a fault", {"action", "error_code", "message", "count", "error_rate", "latency_ms"}));
       ScenarioFault f;
       ASSIGN_OR_RETURN(f.action, Str(n, "action", false, "*"));
       ASSIGN_OR_RETURN(f.error_code, Str(n, "error_code", false));
@@ -307,8 +306,8 @@ Result<AppliedScenario> ApplyScenario(const ScenarioSpec& spec, VpcModel& model,
       AssociateVpcCidrBlockRequest a;
       a.vpc_id = reply.vpc.vpc_id;
       a.cidr_block = cidr;
-      RETURN_IF_ERROR(WithContext(model.AssociateVpcCidrBlock(a, now), "vpc '{}' cidr {}", v.name,
-                                  cidr));
+      RETURN_IF_ERROR(
+          WithContext(model.AssociateVpcCidrBlock(a, now), "vpc '{}' cidr {}", v.name, cidr));
     }
   }
   for (const auto& s : spec.subnets) {
@@ -336,16 +335,15 @@ Result<AppliedScenario> ApplyScenario(const ScenarioSpec& spec, VpcModel& model,
     }
   }
   for (const auto& g : spec.security_groups) {
-    ASSIGN_OR_RETURN(std::string vpc_id, Lookup(out.vpc_ids, g.vpc, "vpc",
-                                                      fmt::format("security group '{}'", g.name)));
+    ASSIGN_OR_RETURN(std::string vpc_id,
+                     Lookup(out.vpc_ids, g.vpc, "vpc", fmt::format("security group '{}'", g.name)));
     CreateSecurityGroupRequest req;
     req.group_name = g.name;
     req.description = g.description;
     req.vpc_id = vpc_id;
     req.tags = g.tags;
-    ASSIGN_OR_RETURN(auto reply,
-                     WithContext(model.CreateSecurityGroup(req, now), "security group '{}'",
-                                 g.name));
+    ASSIGN_OR_RETURN(auto reply, WithContext(model.CreateSecurityGroup(req, now),
+                                             "security group '{}'", g.name));
     out.security_group_ids[g.vpc + "/" + g.name] = reply.group_id;
     out.security_group_ids.emplace(g.name, reply.group_id);
   }
@@ -357,8 +355,7 @@ Result<AppliedScenario> ApplyScenario(const ScenarioSpec& spec, VpcModel& model,
     req.instance_type = i.type;
     req.subnet_id = subnet_id;
     for (const auto& g : i.security_groups) {
-      ASSIGN_OR_RETURN(std::string gid,
-                       Lookup(out.security_group_ids, g, "security group", user));
+      ASSIGN_OR_RETURN(std::string gid, Lookup(out.security_group_ids, g, "security group", user));
       req.security_group_ids.push_back(gid);
     }
     req.private_ip_address = i.private_ip;

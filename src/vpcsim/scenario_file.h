@@ -79,7 +79,7 @@ struct ScenarioInstance {
   std::string name;
   std::string type = "m5.large";
   std::string image = "ami-0123456789abcdef0";
-  std::string subnet;  // scenario subnet name
+  std::string subnet;                        // scenario subnet name
   std::vector<std::string> security_groups;  // scenario SG names
   std::optional<std::string> private_ip;
   int secondary_ips = 0;

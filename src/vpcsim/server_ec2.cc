@@ -715,9 +715,9 @@ Result<std::string> CreateNetworkInterface(Ctx& c) {
     ASSIGN_OR_RETURN(std::string text, m.Require("PrivateIpAddress"));
     auto addr = net::Ipv4Address::Parse(text);
     if (!addr.has_value()) {
-      return Ec2Error("InvalidParameterValue",
-                      fmt::format("Invalid value '{}' for PrivateIpAddresses.N.PrivateIpAddress",
-                                  text));
+      return Ec2Error(
+          "InvalidParameterValue",
+          fmt::format("Invalid value '{}' for PrivateIpAddresses.N.PrivateIpAddress", text));
     }
     ASSIGN_OR_RETURN(bool primary, BoolOr(m, "Primary", false));
     r.private_ip_addresses.push_back(PrivateIpAddress{*addr, primary});

@@ -1,9 +1,10 @@
-#include <gtest/gtest.h>
+#include "vpcsim/server_ec2.h"
 
 #include <regex>
 
+#include <gtest/gtest.h>
+
 #include "testing/result_matchers.h"
-#include "vpcsim/server_ec2.h"
 
 namespace vpccni::vpcsim {
 namespace {
@@ -32,28 +33,33 @@ int Count(const std::string& xml, const std::string& tag) {
 class Ec2HandlerTest : public ::testing::Test {
  protected:
   Ec2HandlerTest() : model_(Options(), now_) {}
+
   static VpcModel::Options Options() {
     VpcModel::Options o;
     o.region = "us-west-2";
     return o;
   }
+
   Ec2Reply Call(const std::string& body) {
     auto req = ParseEc2Request("", body);
     EXPECT_TRUE(req.has_value()) << body;
     now_ += std::chrono::milliseconds(1);
     return HandleEc2Action(model_, *req, now_, "req-1");
   }
+
   // Calls and expects success; returns the body.
   std::string Ok(const std::string& body) {
     Ec2Reply r = Call(body);
     EXPECT_EQ(r.http_status, 200) << body << "\n" << r.body;
     return r.body;
   }
+
   std::string Code(const std::string& body) {
     Ec2Reply r = Call(body);
     EXPECT_NE(r.http_status, 200) << body;
     return First(r.body, "Code");
   }
+
   WallTime now_ = WallTime{} + std::chrono::hours(24 * 365 * 56);
   VpcModel model_;
 };
@@ -74,15 +80,18 @@ TEST_F(Ec2HandlerTest, VpcSubnetEniAssignFlow) {
   std::string eni_id = First(eni, "networkInterfaceId");
   ASSERT_FALSE(eni_id.empty());
   EXPECT_EQ(First(eni, "status"), "available");
-  std::string assign = Ok("Action=AssignPrivateIpAddresses&Version=2016-11-15&NetworkInterfaceId=" +
-                          eni_id + "&SecondaryPrivateIpAddressCount=2");
+  std::string assign =
+      Ok("Action=AssignPrivateIpAddresses&Version=2016-11-15&NetworkInterfaceId=" + eni_id +
+         "&SecondaryPrivateIpAddressCount=2");
   EXPECT_EQ(Count(assign, "privateIpAddress"), 2);  // only the new ones
-  std::string prefix = Ok("Action=AssignPrivateIpAddresses&Version=2016-11-15&NetworkInterfaceId=" +
-                          eni_id + "&Ipv4PrefixCount=1");
+  std::string prefix =
+      Ok("Action=AssignPrivateIpAddresses&Version=2016-11-15&NetworkInterfaceId=" + eni_id +
+         "&Ipv4PrefixCount=1");
   std::string p = First(prefix, "ipv4Prefix");
   EXPECT_TRUE(std::regex_match(p, std::regex(R"(10\.0\.1\.\d+/28)"))) << p;
-  std::string desc = Ok("Action=DescribeNetworkInterfaces&Version=2016-11-15&Filter.1.Name=tag%3Ak&"
-                        "Filter.1.Value.1=v");
+  std::string desc =
+      Ok("Action=DescribeNetworkInterfaces&Version=2016-11-15&Filter.1.Name=tag%3Ak&"
+         "Filter.1.Value.1=v");
   EXPECT_EQ(Count(desc, "privateIpAddress"), 1 + 3);  // top-level primary + 3 in the set
   EXPECT_EQ(First(desc, "ipv4Prefix"), p);
   std::string subnets = Ok("Action=DescribeSubnets&Version=2016-11-15&SubnetId.1=" + subnet_id);
@@ -113,14 +122,15 @@ TEST_F(Ec2HandlerTest, ProtocolErrors) {
 }
 
 TEST_F(Ec2HandlerTest, InstancesAndTypes) {
-  std::string vpc_id = First(Ok("Action=CreateVpc&Version=2016-11-15&CidrBlock=10.0.0.0%2F16"),
-                             "vpcId");
-  std::string subnet_id =
-      First(Ok("Action=CreateSubnet&Version=2016-11-15&VpcId=" + vpc_id +
-               "&CidrBlock=10.0.0.0%2F24&AvailabilityZone=us-west-2a"),
-            "subnetId");
-  std::string run = Ok("Action=RunInstances&Version=2016-11-15&ImageId=ami-12345678&"
-                       "InstanceType=m5.large&MinCount=1&MaxCount=1&SubnetId=" + subnet_id);
+  std::string vpc_id =
+      First(Ok("Action=CreateVpc&Version=2016-11-15&CidrBlock=10.0.0.0%2F16"), "vpcId");
+  std::string subnet_id = First(Ok("Action=CreateSubnet&Version=2016-11-15&VpcId=" + vpc_id +
+                                   "&CidrBlock=10.0.0.0%2F24&AvailabilityZone=us-west-2a"),
+                                "subnetId");
+  std::string run =
+      Ok("Action=RunInstances&Version=2016-11-15&ImageId=ami-12345678&"
+         "InstanceType=m5.large&MinCount=1&MaxCount=1&SubnetId=" +
+         subnet_id);
   std::string instance_id = First(run, "instanceId");
   ASSERT_FALSE(instance_id.empty());
   EXPECT_NE(run.find("<networkInterfaceSet><item>"), std::string::npos);

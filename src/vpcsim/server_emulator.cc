@@ -1,5 +1,7 @@
 #include "vpcsim/server_emulator.h"
 
+#include <httplib.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
@@ -8,8 +10,6 @@
 #include <random>
 #include <set>
 #include <sstream>
-
-#include <httplib.h>
 
 #include "base/log.h"
 #include "base/strings.h"
@@ -40,8 +40,8 @@ std::string NewRequestId() {
   uint64_t b = rng();
   a = (a & 0xFFFFFFFFFFFF0FFFULL) | 0x0000000000004000ULL;  // version 4
   b = (b & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;  // variant 1
-  return fmt::format("{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", a >> 32, (a >> 16) & 0xFFFF,
-                     a & 0xFFFF, b >> 48, b & 0xFFFFFFFFFFFFULL);
+  return fmt::format("{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", a >> 32, (a >> 16) & 0xFFFF, a & 0xFFFF,
+                     b >> 48, b & 0xFFFFFFFFFFFFULL);
 }
 
 class RandomTokenSource : public ImdsTokenSource {
@@ -108,7 +108,9 @@ struct Emulator::ImdsListener {
 Emulator::Emulator(EmulatorConfig config, Clock& clock, std::unique_ptr<NodeBinder> binder)
     : config_(std::move(config)), clock_(clock), binder_(std::move(binder)) {}
 
-Emulator::~Emulator() { Stop(); }
+Emulator::~Emulator() {
+  Stop();
+}
 
 std::unique_ptr<VpcModel> Emulator::NewModel(const std::string& region) const {
   VpcModel::Options o;
@@ -159,13 +161,12 @@ Result<std::unique_ptr<Emulator>> Emulator::Create(EmulatorConfig config, Clock&
     e->scenario_region_ = e->config_.scenario->region;
   }
   bool loaded = false;
-  if (!e->config_.snapshot_path.empty() &&
-      std::filesystem::exists(e->config_.snapshot_path)) {
+  if (!e->config_.snapshot_path.empty() && std::filesystem::exists(e->config_.snapshot_path)) {
     std::ifstream in(e->config_.snapshot_path, std::ios::binary);
     std::stringstream ss;
     ss << in.rdbuf();
-    RETURN_IF_ERROR(WithContext(e->LoadSnapshotFile(ss.str()), "snapshot {}",
-                                e->config_.snapshot_path));
+    RETURN_IF_ERROR(
+        WithContext(e->LoadSnapshotFile(ss.str()), "snapshot {}", e->config_.snapshot_path));
     loaded = true;
     LOG_INFO(kLog, "loaded snapshot {}", e->config_.snapshot_path);
   }
@@ -268,17 +269,18 @@ Result<void> Emulator::Start() {
   s.set_tcp_nodelay(true);  // replies go out in one write; avoid Nagle/delayed-ACK stalls
   // Idle keep-alive connections hold a worker until this timeout, also at shutdown.
   s.set_keep_alive_timeout(1);
-  s.set_exception_handler([](const httplib::Request&, httplib::Response& res,
-                             std::exception_ptr) {
+  s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
     res.status = 500;
-    res.set_content(RenderErrorXml("InternalError", "An internal error has occurred",
-                                   NewRequestId()),
-                    "text/xml;charset=UTF-8");
+    res.set_content(
+        RenderErrorXml("InternalError", "An internal error has occurred", NewRequestId()),
+        "text/xml;charset=UTF-8");
   });
   auto admin = [this](const httplib::Request& req, httplib::Response& res) {
     HandleAdmin(req, res);
   };
-  auto ec2 = [this](const httplib::Request& req, httplib::Response& res) { HandleEc2(req, res); };
+  auto ec2 = [this](const httplib::Request& req, httplib::Response& res) {
+    HandleEc2(req, res);
+  };
   s.Get("/_emulator/.*", admin);
   s.Post("/_emulator/.*", admin);
   s.Delete("/_emulator/.*", admin);
@@ -389,7 +391,9 @@ void Emulator::Stop() {
   StopAllImds();
 }
 
-std::string Emulator::Ec2Url() const { return ec2_url_; }
+std::string Emulator::Ec2Url() const {
+  return ec2_url_;
+}
 
 std::map<std::string, std::string> Emulator::ImdsUrls() const {
   std::lock_guard<std::mutex> lock(mu_);
@@ -433,16 +437,16 @@ void Emulator::HandleEc2(const httplib::Request& req, httplib::Response& res) {
       q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
   if (!config_.access_key.empty()) {
     if (auth.empty()) {
-      send(Ec2ErrorReply(Ec2Error("AuthFailure",
-                                  "AWS was not able to validate the provided access credentials"),
-                         rid));
+      send(Ec2ErrorReply(
+          Ec2Error("AuthFailure", "AWS was not able to validate the provided access credentials"),
+          rid));
       return;
     }
     auto h = ParseAuthorizationHeader(auth);
     if (h->access_key != config_.access_key) {
-      send(Ec2ErrorReply(Ec2Error("AuthFailure",
-                                  "AWS was not able to validate the provided access credentials"),
-                         rid));
+      send(Ec2ErrorReply(
+          Ec2Error("AuthFailure", "AWS was not able to validate the provided access credentials"),
+          rid));
       return;
     }
     cloud::SigV4Request sreq;
@@ -532,7 +536,9 @@ Result<std::string> Emulator::StartImds(const std::string& instance_id, const st
     return res;
   });
   Result<int> port = MakeError(ErrorCode::kInternal, "not bound");
-  auto bind = [&] { port = l->server->Bind(hp.first, hp.second); };
+  auto bind = [&] {
+    port = l->server->Bind(hp.first, hp.second);
+  };
   if (!netns.empty()) {
     if (binder_ == nullptr) {
       return MakeError(ErrorCode::kFailedPrecondition,
@@ -556,7 +562,8 @@ Result<std::string> Emulator::StartImds(const std::string& instance_id, const st
     std::lock_guard<std::mutex> lock(mu_);
     imds_[instance_id] = std::move(l);
   }
-  LOG_INFO(kLog, "IMDS for {} on {}{}", instance_id, url, netns.empty() ? "" : " in netns " + netns);
+  LOG_INFO(kLog, "IMDS for {} on {}{}", instance_id, url,
+           netns.empty() ? "" : " in netns " + netns);
   return url;
 }
 
@@ -599,11 +606,13 @@ void Emulator::ReconcileListeners(const std::string& region) {
     return;
   }
   std::lock_guard<std::mutex> serial(reconcile_mu_);
+
   struct Want {
     std::string id;
     std::string listen;
     std::string netns;
   };
+
   std::vector<Want> to_start;
   std::vector<std::string> to_stop;
   std::vector<std::pair<std::string, ImdsView>> to_sync;
@@ -823,16 +832,16 @@ void Emulator::HandleAdmin(const httplib::Request& req, httplib::Response& res) 
       // Serialized with ReconcileListeners so the new instance gets exactly one listener.
       std::lock_guard<std::mutex> serial(reconcile_mu_);
       {
-      std::lock_guard<std::mutex> lock(mu_);
-      auto r = ModelLocked(region).RunInstances(rr, clock_.Now());
-      if (!r.has_value()) {
-        WireError w = ToWireError(r.error());
-        SendJson(res, 400, {{"error", r.error().ToString()}, {"code", w.code}});
-        return;
-      }
-      id = r->instances.front().instance_id;
-      ip = r->instances.front().private_ip_address.ToString();
-      instance_bindings_[id] = {listen, netns};
+        std::lock_guard<std::mutex> lock(mu_);
+        auto r = ModelLocked(region).RunInstances(rr, clock_.Now());
+        if (!r.has_value()) {
+          WireError w = ToWireError(r.error());
+          SendJson(res, 400, {{"error", r.error().ToString()}, {"code", w.code}});
+          return;
+        }
+        id = r->instances.front().instance_id;
+        ip = r->instances.front().private_ip_address.ToString();
+        instance_bindings_[id] = {listen, netns};
       }
       url = StartImds(id, region, listen, netns);
     }

@@ -114,6 +114,7 @@ class Emulator {
 
  private:
   struct ImdsListener;
+
   struct RegionState {
     std::unique_ptr<VpcModel> model;
   };

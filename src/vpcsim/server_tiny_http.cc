@@ -265,8 +265,7 @@ void TinyHttpServer::Serve(int fd) {
     req.path = req.target.substr(0, req.target.find('?'));
     bool http10 = parts[2] == "HTTP/1.0";
     if (line_end != std::string_view::npos) {
-      for (const std::string& line :
-           strings::Split(head.substr(line_end + 2), '\n', true)) {
+      for (const std::string& line : strings::Split(head.substr(line_end + 2), '\n', true)) {
         size_t colon = line.find(':');
         if (colon == std::string::npos) {
           WriteAll(fd, Render(Status(400), false, false));

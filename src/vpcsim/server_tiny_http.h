@@ -45,6 +45,7 @@ class TinyHttpServer {
   static constexpr int kMaxConnections = 32;
 
   explicit TinyHttpServer(Handler handler) : handler_(std::move(handler)) {}
+
   ~TinyHttpServer();
   TinyHttpServer(const TinyHttpServer&) = delete;
   TinyHttpServer& operator=(const TinyHttpServer&) = delete;
@@ -67,11 +68,13 @@ class TinyHttpServer {
   std::atomic<bool> stopping_{false};
   std::thread accept_thread_;
   std::mutex mu_;  // guards conns_
+
   struct Conn {
     int fd;
     std::thread thread;
     std::atomic<bool> done{false};
   };
+
   std::vector<std::unique_ptr<Conn>> conns_;
 };
 

@@ -1,3 +1,5 @@
+#include "vpcsim/server_tiny_http.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -9,7 +11,6 @@
 #include <gtest/gtest.h>
 
 #include "testing/result_matchers.h"
-#include "vpcsim/server_tiny_http.h"
 
 namespace vpccni::vpcsim {
 namespace {
@@ -35,8 +36,8 @@ std::string RoundTrip(int fd, const std::string& req, size_t stop_after_response
          p = out.find("HTTP/1.1 ", p + 1)) {
       ++seen;
     }
-    if (seen >= stop_after_responses && out.size() > 4 && out.find("\r\n\r\n") != std::string::npos &&
-        out.substr(out.size() - 2) != "\r\n") {
+    if (seen >= stop_after_responses && out.size() > 4 &&
+        out.find("\r\n\r\n") != std::string::npos && out.substr(out.size() - 2) != "\r\n") {
       break;
     }
     ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
@@ -51,8 +52,8 @@ std::string RoundTrip(int fd, const std::string& req, size_t stop_after_response
 TEST(TinyHttpServerTest, PutWithoutContentLengthKeepAliveAndErrors) {
   TinyHttpServer server([](const TinyHttpRequest& r) {
     TinyHttpResponse resp;
-    resp.body = r.method + " " + r.path + " [" + r.body + "] ttl=" +
-                (r.headers.count("x-ttl") ? r.headers.at("x-ttl") : "-");
+    resp.body = r.method + " " + r.path + " [" + r.body +
+                "] ttl=" + (r.headers.count("x-ttl") ? r.headers.at("x-ttl") : "-");
     resp.headers["X-Echo"] = "1";
     return resp;
   });

@@ -5,7 +5,10 @@
 // Authorization header (neither server verifies it; both route on its credential scope).
 //
 // usage: emulator_bench_client URL SECONDS ENI_ID [ENI_ID...]
-// prints one JSON line: {"calls":N,"errors":E,"seconds":S,"calls_per_second":R,"p50_us":..,"p99_us":..}
+// prints one JSON line:
+// {"calls":N,"errors":E,"seconds":S,"calls_per_second":R,"p50_us":..,"p99_us":..}
+#include <httplib.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -14,8 +17,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <httplib.h>
 
 namespace {
 
@@ -51,10 +52,14 @@ void Worker(const std::string& host, int port, const std::string& eni,
        "SignedHeaders=content-type;host;x-amz-date, "
        "Signature=0000000000000000000000000000000000000000000000000000000000000000"}};
   const std::string type = "application/x-www-form-urlencoded; charset=utf-8";
-  const std::string assign = "Action=AssignPrivateIpAddresses&Version=2016-11-15&"
-                             "NetworkInterfaceId=" + eni + "&SecondaryPrivateIpAddressCount=1";
-  const std::string unassign_prefix = "Action=UnassignPrivateIpAddresses&Version=2016-11-15&"
-                                      "NetworkInterfaceId=" + eni + "&PrivateIpAddress.1=";
+  const std::string assign =
+      "Action=AssignPrivateIpAddresses&Version=2016-11-15&"
+      "NetworkInterfaceId=" +
+      eni + "&SecondaryPrivateIpAddressCount=1";
+  const std::string unassign_prefix =
+      "Action=UnassignPrivateIpAddresses&Version=2016-11-15&"
+      "NetworkInterfaceId=" +
+      eni + "&PrivateIpAddress.1=";
   while (std::chrono::steady_clock::now() < end) {
     auto t0 = std::chrono::steady_clock::now();
     auto r = cli.Post("/", headers, assign, type.c_str());
@@ -105,8 +110,7 @@ int main(int argc, char** argv) {
   for (auto& t : threads) {
     t.join();
   }
-  double elapsed =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   Stats all;
   for (auto& s : stats) {
     all.calls += s.calls;
@@ -118,7 +122,8 @@ int main(int argc, char** argv) {
     if (all.latencies_us.empty()) {
       return 0;
     }
-    return all.latencies_us[static_cast<size_t>(p * static_cast<double>(all.latencies_us.size() - 1))];
+    return all
+        .latencies_us[static_cast<size_t>(p * static_cast<double>(all.latencies_us.size() - 1))];
   };
   std::printf(
       "{\"calls\":%lld,\"errors\":%lld,\"seconds\":%.2f,\"calls_per_second\":%.0f,"
