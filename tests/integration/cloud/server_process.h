@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -82,6 +83,8 @@ class ServerProcess {
     }
     if (pid_ == 0) {
       setpgid(0, 0);
+      // The server dies with the test process even if the test crashes before Stop().
+      prctl(PR_SET_PDEATHSIG, SIGTERM);
       dup2(out[1], 1);
       int err = open(stderr_path.empty() ? "/dev/null" : stderr_path.c_str(),
                      O_WRONLY | O_CREAT | O_TRUNC, 0644);
