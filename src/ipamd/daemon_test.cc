@@ -75,7 +75,7 @@ class DaemonTest : public ::testing::Test {
     auto reply = ec2_->model().With(
         [&](vpcsim::VpcModel& m) { return m.RunInstances(run, clock_.Now()); });
     ASSERT_TRUE(reply.has_value()) << reply.error().ToString();
-    instance_id_ = reply->instances.front().id;
+    instance_id_ = reply->instances.front().instance_id;
     metadata_ = std::make_unique<ModelMetadata>(*ec2_, instance_id_);
     auto m = metrics::AwsCniMetrics::Create(registry_, "test");
     ASSERT_TRUE(m.has_value());
