@@ -203,7 +203,7 @@ TEST_F(DaemonTest, RestartRestoresAssignments) {
   HttpResponse r = d2->Introspect("/v1/enis");
   EXPECT_EQ(r.status, 200);
   EXPECT_NE(r.body.find(ip), std::string::npos);
-  EXPECT_EQ(r.body.find("keep"), std::string::npos);
+  EXPECT_EQ(r.body.find("\"keep\""), std::string::npos);  // container ID scrubbed
   EXPECT_NE(d2->Introspect("/nope").body.find("AvailableCommands"), std::string::npos);
   EXPECT_NE(d2->Metrics("/metrics").body.find("awscni_assigned_ip_addresses 1\n"),
             std::string::npos);
@@ -223,21 +223,34 @@ TEST_F(DaemonTest, GcReleasesUnlistedAttachments) {
   EXPECT_EQ(reply.released[0].container_id, "b");
 }
 
-TEST_F(DaemonTest, NodeReconcileAddsAddressesAssignedBehindItsBack) {
+TEST_F(DaemonTest, NodeReconcileFollowsEc2) {
   auto d = MakeDaemon();
   ASSERT_OK(d->Bootstrap());
   int before = d->pool()->Stats().total;
-  // Someone (a crashed earlier ipamd) assigned an address in EC2.
+  // An address disappears from the ENI behind ipamd's back (EC2 is the truth).
   cloud::DescribeNetworkInterfacesRequest req;
   req.filters = {{"attachment.instance-id", {instance_id_}}};
   ASSERT_OK_AND_ASSIGN(auto enis, cloud::DescribeAllNetworkInterfaces(*ec2_, req));
   ASSERT_FALSE(enis.empty());
+  cloud::UnassignPrivateIpAddressesRequest unassign;
+  unassign.network_interface_id = enis.front().id;
+  for (const auto& p : enis.front().private_ips) {
+    if (!p.primary) {
+      unassign.ips = {p.address};
+      break;
+    }
+  }
+  ASSERT_OK(ec2_->UnassignPrivateIpAddresses(unassign));
+  ASSERT_OK(d->NodeReconcile());
+  EXPECT_EQ(d->pool()->Stats().total, before - 1);
+  EXPECT_EQ(metrics_.reconcile_count->Get({"eniIPPoolReconcileDel"}), 1);
+  // And comes back.
   cloud::AssignPrivateIpAddressesRequest assign;
   assign.network_interface_id = enis.front().id;
-  assign.secondary_private_ip_count = 1;
+  assign.ips = unassign.ips;
   ASSERT_OK(ec2_->AssignPrivateIpAddresses(assign));
   ASSERT_OK(d->NodeReconcile());
-  EXPECT_EQ(d->pool()->Stats().total, before + 1);
+  EXPECT_EQ(d->pool()->Stats().total, before);
   EXPECT_EQ(metrics_.reconcile_count->Get({"eniDataStorePoolReconcileAdd"}), 1);
 }
 
