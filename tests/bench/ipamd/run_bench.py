@@ -24,14 +24,15 @@ def main():
     results = {}
     with e2e.Cleanup() as cleanup:
         emu = e2e.Emulator.start(cleanup)
-        # c5.9xlarge: 8 ENIs x 30 addresses; enough for 250 pods on secondary IPs.
+        # c5.18xlarge: 15 ENIs x 50 addresses; enough for 250 pods on secondary IPs.
         workdir = tempfile.mkdtemp(prefix="ipamd-bench-", dir="/dev/shm")
         cleanup.add(__import__("shutil").rmtree, workdir, True)
-        inst = emu.launch_instance("c5.9xlarge")
+        inst = emu.launch_instance("c5.18xlarge")
         d = e2e.Ipamd.start(cleanup, inst["imds"], emu.ec2, workdir=workdir,
                             env={"WARM_IP_TARGET": "8", "MINIMUM_IP_TARGET": "260",
-                                 "AWS_VPC_K8S_CNI_LOGLEVEL": "warn"},
-                            reconcile_interval="100ms", region=inst.get("region", "us-west-2"))
+                                 "AWS_VPC_K8S_CNI_LOGLEVEL": "info"},
+                            reconcile_interval="100ms", region=inst.get("region", "us-west-2"),
+                            extra_args=["--max-pods", "300"])
         e2e.wait_for(lambda: d.pool()[0] >= 260, timeout=120, interval=0.5,
                      what="260 warm addresses")
         results["rss_idle_kb"] = rss_kb(d.proc.pid)
