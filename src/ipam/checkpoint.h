@@ -54,6 +54,10 @@ struct Checkpoint {
 // Serializes (always as kCheckpointVersion), allocations and cool-downs ordered by address.
 std::string EncodeCheckpoint(const Checkpoint& checkpoint);
 
+// EncodeCheckpoint(SnapshotDatastore(datastore, now)) without copying any assignment: ipamd
+// runs it under the datastore lock on every assign and release.
+std::string EncodeDatastoreCheckpoint(const Datastore& datastore, WallTime now);
+
 // Parses either version. kDataLoss for input that is not a complete JSON document (truncated,
 // corrupt) or lacks a required member or has one of the wrong type, naming it
 // ("allocations[3].ipv4: not an IP address"); kInvalidArgument for an unsupported version.

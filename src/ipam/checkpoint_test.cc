@@ -12,7 +12,9 @@ namespace {
 
 using std::chrono::seconds;
 
-net::IpAddress A(const std::string& s) { return *net::IpAddress::Parse(s); }
+net::IpAddress A(const std::string& s) {
+  return *net::IpAddress::Parse(s);
+}
 
 TEST(Checkpoint, RoundTripsDatastore) {
   WallTime t0 = FromUnixNanos(1'800'000'000'123'456'789);
@@ -46,6 +48,40 @@ TEST(Checkpoint, RoundTripsDatastore) {
   // The cooled address is not handed out after the restart.
   ASSERT_OK_AND_ASSIGN(auto a, fresh.Assign({"aws-cni", "c4", "eth0"}, {}, t0 + seconds(20)));
   EXPECT_NE(a.address, cp.cooldowns[0].address);
+}
+
+// ipamd's hot-path encoder writes byte for byte what the snapshot encoder writes: ordered by
+// address across ENIs, escaped names, IPv6, cool-downs.
+TEST(Checkpoint, DatastoreEncoderEqualsSnapshotEncoder) {
+  WallTime t0 = FromUnixNanos(1'800'000'000'000'000'000);
+  WallTime now = t0 + seconds(2);
+  auto check = [now](const Datastore& ds, size_t allocations, size_t cooldowns) {
+    std::string fast = EncodeDatastoreCheckpoint(ds, now);
+    EXPECT_EQ(fast, EncodeCheckpoint(SnapshotDatastore(ds, now)));
+    ASSERT_OK_AND_ASSIGN(Checkpoint back, DecodeCheckpoint(fast));
+    EXPECT_EQ(back, SnapshotDatastore(ds, now));
+    EXPECT_EQ(back.allocations.size(), allocations);
+    EXPECT_EQ(back.cooldowns.size(), cooldowns);
+  };
+  Datastore v4(Datastore::Options{});
+  ASSERT_OK(v4.AddEni({.id = "eni-a"}, t0));
+  ASSERT_OK(v4.AddEni({.id = "eni-b", .device_number = 1}, t0));
+  ASSERT_OK(v4.AddIpv4Cidr("eni-a", *net::Ipv4Cidr::Parse("10.0.9.7/32"), false));
+  ASSERT_OK(v4.AddIpv4Cidr("eni-b", *net::Ipv4Cidr::Parse("10.0.1.200/32"), false));
+  ASSERT_OK(v4.AddIpv4Cidr("eni-b", *net::Ipv4Cidr::Parse("10.0.1.201/32"), false));
+  ASSERT_OK(v4.Assign({"aws-cni", "c1", "eth0"}, {"we\"ird\\ns\n", "p\u00e9d\x01", 1}, t0));
+  ASSERT_OK(v4.Assign({"aws-cni", "c2", "eth0"}, {"default", "two", 0}, t0));
+  ASSERT_OK(v4.Assign({"aws-cni", "c3", "eth0"}, {}, t0));
+  ASSERT_OK(v4.Release({"aws-cni", "c2", "eth0"}, t0 + seconds(1)));
+  check(v4, 2, 1);
+
+  Datastore v6(Datastore::Options{.ipv6 = true});
+  ASSERT_OK(v6.AddEni({.id = "eni-a"}, t0));
+  ASSERT_OK(v6.AddIpv6Prefix("eni-a", *net::Ipv6Cidr::Parse("2600:1f14:1:2:3::/80")));
+  ASSERT_OK(v6.Assign({"aws-cni", "c1", "eth0"}, {"ns", "v6", 1}, t0));
+  ASSERT_OK(v6.Assign({"aws-cni", "c2", "eth0"}, {"ns", "gone", 1}, t0));
+  ASSERT_OK(v6.Release({"aws-cni", "c2", "eth0"}, t0 + seconds(1)));
+  check(v6, 1, 1);
 }
 
 TEST(Checkpoint, DecodesUpstreamV1) {
@@ -89,10 +125,10 @@ void ExpectError(const std::string& text, ErrorCode code, const std::string& nee
 }
 
 TEST(Checkpoint, CorruptInputGivesClearErrors) {
-  const std::string good = EncodeCheckpoint(Checkpoint{
-      "vpc-cni-ipam/2",
-      {{{"aws-cni", "c1", "eth0"}, A("10.0.0.1"), FromUnixNanos(5), {"ns", "p", 1}}},
-      {{A("10.0.0.2"), FromUnixNanos(9)}}});
+  const std::string good = EncodeCheckpoint(
+      Checkpoint{"vpc-cni-ipam/2",
+                 {{{"aws-cni", "c1", "eth0"}, A("10.0.0.1"), FromUnixNanos(5), {"ns", "p", 1}}},
+                 {{A("10.0.0.2"), FromUnixNanos(9)}}});
   ASSERT_OK(DecodeCheckpoint(good));
   // Every truncation fails with kDataLoss.
   for (size_t n = 0; n < good.size(); ++n) {

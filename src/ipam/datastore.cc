@@ -11,7 +11,9 @@ namespace {
 constexpr int kPrefixLen = 28;
 constexpr int kIpsPerPrefix = 16;
 
-int DivCeil(int x, int y) { return (x + y - 1) / y; }
+int DivCeil(int x, int y) {
+  return (x + y - 1) / y;
+}
 
 }  // namespace
 
@@ -29,7 +31,9 @@ const Datastore::EniEntry* Datastore::FindEni(std::string_view eni_id) const {
   return it == enis_.end() ? nullptr : &it->second;
 }
 
-bool Datastore::HasEni(std::string_view eni_id) const { return FindEni(eni_id) != nullptr; }
+bool Datastore::HasEni(std::string_view eni_id) const {
+  return FindEni(eni_id) != nullptr;
+}
 
 const EniSpec* Datastore::Eni(std::string_view eni_id) const {
   const auto* e = FindEni(eni_id);
@@ -549,6 +553,34 @@ std::vector<Assignment> Datastore::Assignments() const {
   }
   std::sort(out.begin(), out.end(),
             [](const Assignment& a, const Assignment& b) { return a.address < b.address; });
+  return out;
+}
+
+std::vector<Datastore::AssignmentRef> Datastore::AssignmentRefs() const {
+  std::vector<AssignmentRef> out;
+  out.reserve(by_key_.size());
+  auto add = [&out](const net::IpAddress& address, const AddressEntry& entry) {
+    if (!entry.key.Empty()) {
+      out.push_back({address, &entry.key, &entry.metadata, entry.assigned_at});
+    }
+  };
+  for (const auto& [id, e] : enis_) {
+    for (const auto& [c, v] : e.v4) {
+      if (v.assigned == 0) {
+        continue;
+      }
+      for (const auto& [off, entry] : v.addrs) {
+        add(c.At(off), entry);
+      }
+    }
+    for (const auto& [c, v] : e.v6) {
+      for (const auto& [off, entry] : v.addrs) {
+        add(c.At(off), entry);
+      }
+    }
+  }
+  std::sort(out.begin(), out.end(),
+            [](const AssignmentRef& a, const AssignmentRef& b) { return a.address < b.address; });
   return out;
 }
 

@@ -119,9 +119,12 @@ class Datastore {
   explicit Datastore(Options options) : options_(options) {}
 
   const Options& options() const { return options_; }
+
   // Switches the mode used for new assignments and stats (PD toggle); existing CIDRs stay.
   void SetPrefixDelegation(bool on) { options_.prefix_delegation = on; }
+
   void SetMixed(bool on) { options_.mixed = on; }
+
   void SetCooldown(Duration d) { options_.cooldown = d; }
 
   // Adds an ENI; `now` starts its youth period. kAlreadyExists "duplicate ENI" when known;
@@ -138,8 +141,8 @@ class Datastore {
   // is already in the datastore.
   Result<void> AddIpv4Cidr(std::string_view eni_id, const net::Ipv4Cidr& cidr, bool is_prefix);
   // Removes a CIDR; same force semantics as RemoveEni. kNotFound when unknown.
-  Result<std::vector<Assignment>> RemoveIpv4Cidr(std::string_view eni_id,
-                                                 const net::Ipv4Cidr& cidr, bool force);
+  Result<std::vector<Assignment>> RemoveIpv4Cidr(std::string_view eni_id, const net::Ipv4Cidr& cidr,
+                                                 bool force);
   // Adds an IPv6 prefix (/80 or longer). Errors as AddIpv4Cidr.
   Result<void> AddIpv6Prefix(std::string_view eni_id, const net::Ipv6Cidr& prefix);
   Result<std::vector<Assignment>> RemoveIpv6Prefix(std::string_view eni_id,
@@ -166,10 +169,22 @@ class Datastore {
   // All assignments, ordered by address.
   std::vector<Assignment> Assignments() const;
 
+  // The same without copying keys or metadata (the checkpoint encoder's hot path): the pointers
+  // stay valid until the datastore is next modified.
+  struct AssignmentRef {
+    net::IpAddress address;
+    const IpamKey* key = nullptr;
+    const PodMetadata* metadata = nullptr;
+    WallTime assigned_at{};
+  };
+
+  std::vector<AssignmentRef> AssignmentRefs() const;
+
   struct Cooldown {
     net::IpAddress address;
     WallTime until{};
   };
+
   // Unassigned addresses whose cool-down has not ended at now, ordered by address.
   std::vector<Cooldown> Cooldowns(WallTime now) const;
   bool InCooldown(const net::IpAddress& address, WallTime now) const;
@@ -181,8 +196,7 @@ class Datastore {
   // /28s with no assigned address (upstream FreeablePrefixes, IPv4 part).
   std::vector<std::pair<std::string, net::Ipv4Cidr>> FreeablePrefixes() const;
   // SelectDeletableEni over the current stats.
-  std::optional<std::string> FindDeletableEni(const DeletableEniParams& params,
-                                              WallTime now) const;
+  std::optional<std::string> FindDeletableEni(const DeletableEniParams& params, WallTime now) const;
 
   bool HasEni(std::string_view eni_id) const;
   const EniSpec* Eni(std::string_view eni_id) const;
@@ -190,6 +204,7 @@ class Datastore {
   std::vector<EniSpec> Enis() const;
   std::vector<net::Ipv4Cidr> Ipv4Cidrs(std::string_view eni_id, bool prefixes) const;
   std::vector<net::Ipv6Cidr> Ipv6Prefixes(std::string_view eni_id) const;
+
   size_t AssignedCount() const { return by_key_.size(); }
 
  private:
@@ -199,23 +214,27 @@ class Datastore {
     WallTime assigned_at{};
     std::optional<WallTime> released_at;
   };
+
   struct V4Cidr {
     net::Ipv4Cidr cidr;
     bool is_prefix = false;
     int assigned = 0;
     std::map<uint32_t, AddressEntry> addrs;  // offset -> entry (assigned or once released)
   };
+
   struct V6Prefix {
     net::Ipv6Cidr cidr;
     int assigned = 0;
     std::map<uint64_t, AddressEntry> addrs;
   };
+
   struct EniEntry {
     EniSpec spec;
     WallTime created{};
     std::map<net::Ipv4Cidr, V4Cidr> v4;
     std::map<net::Ipv6Cidr, V6Prefix> v6;
   };
+
   // Where an address entry lives.
   struct Location {
     EniEntry* eni = nullptr;

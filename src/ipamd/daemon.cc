@@ -19,7 +19,9 @@ constexpr const char* kLog = "ipamd";
 constexpr const char* kMigratedNetworkName = "_migrated-from-cri";
 constexpr const char* kMigratedIfName = "unknown";
 
-double Seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
+double Seconds(Duration d) {
+  return std::chrono::duration<double>(d).count();
+}
 
 int RouteTableForReply(int device_number, int network_card) {
   return static_cast<int>(node::RouteTableId(device_number, network_card));
@@ -31,7 +33,9 @@ class InProgress {
   InProgress(metrics::GaugeFamily* g, std::string fn) : g_(g), fn_(std::move(fn)) {
     g_->Add({fn_}, 1);
   }
+
   ~InProgress() { g_->Add({fn_}, -1); }
+
   InProgress(const InProgress&) = delete;
   InProgress& operator=(const InProgress&) = delete;
 
@@ -42,15 +46,14 @@ class InProgress {
 
 // Retries f with doubling delays until it succeeds, the deadline passes or stop is set.
 template <typename F>
-auto RetryUntil(Clock& clock, Duration timeout, const std::atomic<bool>& stop,
-                const char* what, F&& f) -> decltype(f()) {
+auto RetryUntil(Clock& clock, Duration timeout, const std::atomic<bool>& stop, const char* what,
+                F&& f) -> decltype(f()) {
   MonoTime deadline = clock.Mono() + timeout;
   Duration delay = std::chrono::milliseconds(100);
   while (true) {
     auto r = f();
     if (r.has_value() || stop.load() || clock.Mono() + delay > deadline ||
-        r.error().code == ErrorCode::kInvalidArgument ||
-        r.error().code == ErrorCode::kNotFound ||
+        r.error().code == ErrorCode::kInvalidArgument || r.error().code == ErrorCode::kNotFound ||
         r.error().code == ErrorCode::kPermissionDenied) {
       return r;
     }
@@ -76,7 +79,9 @@ struct Daemon::NodeEni {
 Daemon::Daemon(DaemonOptions options, DaemonPorts ports)
     : options_(std::move(options)), ports_(ports) {}
 
-Daemon::~Daemon() { Stop(); }
+Daemon::~Daemon() {
+  Stop();
+}
 
 void Daemon::OnReady(std::function<void()> fn) {
   bool call_now = false;
@@ -111,7 +116,8 @@ Result<void> Daemon::Bootstrap() {
       {r.has_value() ? "true" : "false"}, secs);
   if (!r) {
     ports_.metrics->ipamd_startup_duration_seconds->Observe(
-        {"false", ports_.k8s != nullptr ? "true" : "false", std::string(ErrorCodeName(r.error().code))},
+        {"false", ports_.k8s != nullptr ? "true" : "false",
+         std::string(ErrorCodeName(r.error().code))},
         secs);
     return r;
   }
@@ -129,15 +135,14 @@ Result<void> Daemon::Bootstrap() {
       {"true", ports_.k8s != nullptr ? "true" : "false", ""},
       Seconds(ports_.clock->Mono() - start));
   LOG_INFO(kLog, "bootstrap done in {:.3f}s: instance {} ({}), {} ENIs, ready={}", secs,
-           identity_.instance_id, identity_.instance_type, pool_->Stats().eni_count,
-           ready_.load());
+           identity_.instance_id, identity_.instance_type, pool_->Stats().eni_count, ready_.load());
   return Ok();
 }
 
 Result<void> Daemon::DiscoverNode() {
   ASSIGN_OR_RETURN(identity_,
-                   RetryUntil(*ports_.clock, options_.bootstrap_timeout, stopping_,
-                              "IMDS identity", [&] { return ports_.metadata->Identity(); }));
+                   RetryUntil(*ports_.clock, options_.bootstrap_timeout, stopping_, "IMDS identity",
+                              [&] { return ports_.metadata->Identity(); }));
   LOG_INFO(kLog, "node: instance {} type {} az {} ip {}", identity_.instance_id,
            identity_.instance_type, identity_.availability_zone, identity_.local_ipv4.ToString());
   return Ok();
@@ -151,11 +156,10 @@ Result<cloud::InstanceLimits> Daemon::ResolveLimits() {
            identity_.instance_type);
   cloud::DescribeInstanceTypesRequest req;
   req.instance_types = {identity_.instance_type};
-  ASSIGN_OR_RETURN(auto types, RetryUntil(*ports_.clock, options_.bootstrap_timeout, stopping_,
-                                          "DescribeInstanceTypes", [&] {
-                                            return cloud::DescribeAllInstanceTypes(*ports_.ec2,
-                                                                                   req);
-                                          }));
+  ASSIGN_OR_RETURN(
+      auto types,
+      RetryUntil(*ports_.clock, options_.bootstrap_timeout, stopping_, "DescribeInstanceTypes",
+                 [&] { return cloud::DescribeAllInstanceTypes(*ports_.ec2, req); }));
   for (const auto& t : types) {
     if (t.instance_type == identity_.instance_type) {
       return t;
@@ -167,8 +171,8 @@ Result<cloud::InstanceLimits> Daemon::ResolveLimits() {
 
 Result<std::vector<Daemon::NodeEni>> Daemon::DescribeNodeEnis() {
   ASSIGN_OR_RETURN(auto attached,
-                   RetryUntil(*ports_.clock, options_.bootstrap_timeout, stopping_,
-                              "IMDS ENIs", [&] { return ports_.metadata->AttachedEnis(); }));
+                   RetryUntil(*ports_.clock, options_.bootstrap_timeout, stopping_, "IMDS ENIs",
+                              [&] { return ports_.metadata->AttachedEnis(); }));
   std::vector<NodeEni> out;
   cloud::DescribeNetworkInterfacesRequest req;
   for (const auto& e : attached) {
@@ -196,8 +200,9 @@ Result<std::vector<Daemon::NodeEni>> Daemon::DescribeNodeEnis() {
     }
     if (r.error().code == ErrorCode::kNotFound) {
       std::string msg = r.error().message;
-      auto it = std::find_if(req.network_interface_ids.begin(), req.network_interface_ids.end(),
-                             [&](const std::string& id) { return msg.find(id) != std::string::npos; });
+      auto it =
+          std::find_if(req.network_interface_ids.begin(), req.network_interface_ids.end(),
+                       [&](const std::string& id) { return msg.find(id) != std::string::npos; });
       if (it != req.network_interface_ids.end()) {
         LOG_WARN(kLog, "IMDS lists {} but EC2 does not know it; ignoring it", *it);
         req.network_interface_ids.erase(it);
@@ -253,8 +258,7 @@ Result<std::vector<Daemon::NodeEni>> Daemon::DescribeNodeEnis() {
         }
       }
     } else {
-      LOG_WARN(kLog, "DescribeSubnets failed, no subnet exclusion: {}",
-               subnets.error().ToString());
+      LOG_WARN(kLog, "DescribeSubnets failed, no subnet exclusion: {}", subnets.error().ToString());
     }
   }
   std::lock_guard<std::mutex> lock(state_mu_);
@@ -407,7 +411,9 @@ Result<void> Daemon::BuildPool(const std::vector<NodeEni>& enis) {
     pm.node.additional_tags[k] = v;
   }
   if (cfg.custom_network_cfg || cfg.enable_subnet_discovery) {
-    pm.placement = [this]() { return PlaceNewEni(); };
+    pm.placement = [this]() {
+      return PlaceNewEni();
+    };
   }
   pool_ = std::make_unique<ipam::PoolManager>(*ports_.ec2, *ports_.clock, std::move(ds), pm);
   {
@@ -445,13 +451,12 @@ Result<void> Daemon::RestoreCheckpoint() {
         kept.push_back(a);
         continue;
       }
-      std::string veth =
-          node::HostVethName(options_.config.veth_prefix, a.metadata.k8s_namespace,
-                             a.metadata.k8s_name);
+      std::string veth = node::HostVethName(options_.config.veth_prefix, a.metadata.k8s_namespace,
+                                            a.metadata.k8s_name);
       std::string suffix = veth.substr(options_.config.veth_prefix.size());
       bool found = std::any_of(links.begin(), links.end(), [&](const std::string& l) {
-        return l.size() >= suffix.size() && l.compare(l.size() - suffix.size(), suffix.size(),
-                                                     suffix) == 0;
+        return l.size() >= suffix.size() &&
+               l.compare(l.size() - suffix.size(), suffix.size(), suffix) == 0;
       });
       if (found) {
         kept.push_back(a);
@@ -485,8 +490,8 @@ HostSetup Daemon::DesiredHost() const {
   net.external_snat = cfg.external_snat;
   net.connmark = cfg.connmark;
   for (const auto& c : cfg.external_service_cidrs) {
-    net.external_service_cidrs.push_back(netlink::IpPrefix{net::IpAddress(c.Network()),
-                                                           c.PrefixLen()});
+    net.external_service_cidrs.push_back(
+        netlink::IpPrefix{net::IpAddress(c.Network()), c.PrefixLen()});
   }
   std::vector<ipam::EniSpec> enis =
       pool_->WithDatastore([](const ipam::Datastore& ds) { return ds.Enis(); });
@@ -551,15 +556,14 @@ Result<void> Daemon::SetupHost() {
     }
   }
   // Re-program the rules of restored pods and drop rules of pods we no longer know.
-  std::vector<node::PodRuleState> live =
-      pool_->WithDatastore([](const ipam::Datastore& ds) {
-        std::vector<node::PodRuleState> out;
-        for (const auto& a : ds.Assignments()) {
-          out.push_back({a.address, static_cast<uint32_t>(RouteTableForReply(
-                                        a.device_number, ds.options().network_card))});
-        }
-        return out;
-      });
+  std::vector<node::PodRuleState> live = pool_->WithDatastore([](const ipam::Datastore& ds) {
+    std::vector<node::PodRuleState> out;
+    for (const auto& a : ds.Assignments()) {
+      out.push_back({a.address, static_cast<uint32_t>(RouteTableForReply(
+                                    a.device_number, ds.options().network_card))});
+    }
+    return out;
+  });
   return ports_.host->ReconcilePodRules(live);
 }
 
@@ -623,10 +627,10 @@ Result<ipam::EniPlacement> Daemon::PlaceNewEni() {
     LOG_WARN(kLog, "DescribeSubnets failed, using the primary subnet: {}",
              subnets.error().ToString());
   }
-  ASSIGN_OR_RETURN(auto ranked,
-                   RankSubnetsForEni(list, p.subnet_id, vpc_id_, identity_.availability_zone,
-                                     options_.config.cluster_name,
-                                     options_.config.enable_subnet_discovery));
+  ASSIGN_OR_RETURN(
+      auto ranked,
+      RankSubnetsForEni(list, p.subnet_id, vpc_id_, identity_.availability_zone,
+                        options_.config.cluster_name, options_.config.enable_subnet_discovery));
   if (ranked.front() != p.subnet_id) {
     LOG_INFO(kLog, "subnet discovery: new ENI goes to {} (most free addresses)", ranked.front());
   }
@@ -643,8 +647,7 @@ void Daemon::SetupNewEnis(const ipam::PassReport& report) {
     req.network_interface_ids = {o.new_eni_id};
     auto d = cloud::DescribeAllNetworkInterfaces(*ports_.ec2, req);
     if (!d || d->empty()) {
-      LOG_WARN(kLog, "new ENI {}: describe failed; host setup deferred to reconcile",
-               o.new_eni_id);
+      LOG_WARN(kLog, "new ENI {}: describe failed; host setup deferred to reconcile", o.new_eni_id);
       continue;
     }
     const cloud::NetworkInterface& ni = d->front();
@@ -1096,8 +1099,8 @@ HttpResponse Daemon::Introspect(std::string_view path) {
       return json({{"error", "not ready"}}, 503);
     }
     WallTime now = ports_.clock->Now();
-    nlohmann::json card = pool_->WithDatastore(
-        [&](const ipam::Datastore& ds) { return RenderEnis(ds, now); });
+    nlohmann::json card =
+        pool_->WithDatastore([&](const ipam::Datastore& ds) { return RenderEnis(ds, now); });
     return json({{"0", card}});
   }
   if (path == "/v1/eni-configs") {
@@ -1133,8 +1136,8 @@ HttpResponse Daemon::Introspect(std::string_view path) {
 // RPC
 
 Result<void> Daemon::PersistLocked(const ipam::Datastore& ds) {
-  ipam::Checkpoint cp = ipam::SnapshotDatastore(ds, ports_.clock->Now());
-  return ipam::WriteFileAtomic(options_.config.backing_store, ipam::EncodeCheckpoint(cp));
+  return ipam::WriteFileAtomic(options_.config.backing_store,
+                               ipam::EncodeDatastoreCheckpoint(ds, ports_.clock->Now()));
 }
 
 Result<rpc::AddNetworkReply> Daemon::AddNetwork(const rpc::AddNetworkRequest& req) {

@@ -17,15 +17,11 @@
 
 namespace vpccni::rpc {
 
-struct UnixServer::Conn {
-  int fd = -1;
-  std::thread thread;
-  std::atomic<bool> done{false};
-};
-
 namespace {
 
 constexpr std::string_view kLog = "rpc";
+// Workers started with the server; more are added while all are busy, up to max_connections.
+constexpr int kInitialWorkers = 2;
 
 Result<void> PrepareSocketPath(const std::string& path) {
   std::filesystem::path p(path);
@@ -36,7 +32,9 @@ Result<void> PrepareSocketPath(const std::string& path) {
       return MakeSysError(ec.value(), "mkdir -p {}", p.parent_path().string());
     }
   }
+
   struct stat st {};
+
   if (::lstat(path.c_str(), &st) != 0) {
     if (errno == ENOENT) {
       return Ok();
@@ -66,9 +64,22 @@ Result<void> PrepareSocketPath(const std::string& path) {
   return Ok();
 }
 
+// Replies with an error and closes once the peer has sent what it wanted to (or 200 ms passed):
+// closing first would make the peer's pending write fail and lose the reply.
 void SendErrorAndClose(int fd, ErrorCode code, std::string message) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
   (void)internal::WriteFrame(fd, EncodeReply(ErrorReply{code, std::move(message)}), deadline);
+  ::shutdown(fd, SHUT_WR);
+  char buf[4096];
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    pollfd p{fd, POLLIN, 0};
+    if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0 ||
+        ::read(fd, buf, sizeof(buf)) <= 0) {
+      break;
+    }
+  }
   ::close(fd);
 }
 
@@ -87,7 +98,8 @@ Result<std::unique_ptr<UnixServer>> UnixServer::Start(IpamService* service,
   }
   RETURN_IF_ERROR(PrepareSocketPath(opts.path));
   std::memcpy(addr.sun_path, opts.path.data(), opts.path.size());
-  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  // Non-blocking: every worker polls the listening socket and only one wins each accept.
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) {
     return MakeSysError(errno, "socket(AF_UNIX)");
   }
@@ -111,7 +123,12 @@ Result<std::unique_ptr<UnixServer>> UnixServer::Start(IpamService* service,
   }
   std::unique_ptr<UnixServer> server(
       new UnixServer(service, std::move(opts), fd, pipefd[0], pipefd[1]));
-  server->accept_thread_ = std::thread([s = server.get()] { s->AcceptLoop(); });
+  {
+    std::lock_guard<std::mutex> lock(server->mu_);
+    for (int i = 0; i < std::min(kInitialWorkers, server->opts_.max_connections); ++i) {
+      server->SpawnWorkerLocked();
+    }
+  }
   LOG_INFO(kLog, "serving the plugin protocol v{} on {}", kProtocolVersion, server->path());
   return server;
 }
@@ -124,25 +141,22 @@ UnixServer::UnixServer(IpamService* service, UnixServerOptions opts, int listen_
       wake_r_(wake_r),
       wake_w_(wake_w) {}
 
-UnixServer::~UnixServer() { Shutdown(); }
+UnixServer::~UnixServer() {
+  Shutdown();
+}
 
 void UnixServer::Shutdown() {
   std::call_once(shutdown_once_, [this] {
     stopping_ = true;
     char b = 1;
     (void)!::write(wake_w_, &b, 1);  // never read: every poller sees it readable
-    if (accept_thread_.joinable()) {
-      accept_thread_.join();
-    }
-    std::vector<std::shared_ptr<Conn>> conns;
+    std::vector<std::thread> workers;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      conns.swap(conns_);
+      workers.swap(workers_);
     }
-    for (auto& c : conns) {
-      if (c->thread.joinable()) {
-        c->thread.join();
-      }
+    for (auto& t : workers) {
+      t.join();
     }
     ::close(listen_fd_);
     ::unlink(opts_.path.c_str());
@@ -151,26 +165,19 @@ void UnixServer::Shutdown() {
   });
 }
 
-void UnixServer::ReapFinished() {
-  std::vector<std::shared_ptr<Conn>> finished;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = std::partition(conns_.begin(), conns_.end(),
-                             [](const std::shared_ptr<Conn>& c) { return !c->done.load(); });
-    finished.assign(it, conns_.end());
-    conns_.erase(it, conns_.end());
+void UnixServer::SpawnWorkerLocked() {
+  if (stopping_ || static_cast<int>(workers_.size()) >= opts_.max_connections) {
+    return;
   }
-  for (auto& c : finished) {
-    c->thread.join();
-  }
+  idle_.fetch_add(1);
+  workers_.emplace_back([this] { WorkerLoop(); });
 }
 
-void UnixServer::AcceptLoop() {
+void UnixServer::WorkerLoop() {
   const uid_t self = ::geteuid();
   while (!stopping_) {
     pollfd fds[2] = {{listen_fd_, POLLIN, 0}, {wake_r_, POLLIN, 0}};
     int n = ::poll(fds, 2, 1000);
-    ReapFinished();
     if (n < 0 && errno != EINTR) {
       LOG_ERROR(kLog, "poll on {}: {}", opts_.path, std::strerror(errno));  // NOLINT
       return;
@@ -180,7 +187,7 @@ void UnixServer::AcceptLoop() {
     }
     int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0) {
-      continue;
+      continue;  // another worker took it (EAGAIN), or the peer is gone already
     }
     ucred cred{};
     socklen_t len = sizeof(cred);
@@ -197,35 +204,31 @@ void UnixServer::AcceptLoop() {
                         fmt::format("uid {} may not use this socket", cred.uid));
       continue;
     }
-    auto conn = std::make_shared<Conn>();
-    conn->fd = fd;
-    {
+    if (idle_.fetch_sub(1) == 1) {
+      // This was the last idle worker: keep one listening while this one serves.
       std::lock_guard<std::mutex> lock(mu_);
-      if (static_cast<int>(conns_.size()) >= opts_.max_connections) {
-        SendErrorAndClose(fd, ErrorCode::kResourceExhausted, "server busy: too many connections");
-        continue;
-      }
-      conns_.push_back(conn);
-      conn->thread = std::thread([this, conn] { Serve(conn); });
+      SpawnWorkerLocked();
     }
+    Serve(fd);
+    idle_.fetch_add(1);
   }
 }
 
-void UnixServer::Serve(const std::shared_ptr<Conn>& conn) {
+void UnixServer::Serve(int fd) {
   for (;;) {
     auto deadline = std::chrono::steady_clock::now() + opts_.io_timeout;
-    auto payload = internal::ReadFrame(conn->fd, opts_.max_frame_bytes, deadline, wake_r_);
+    auto payload = internal::ReadFrame(fd, opts_.max_frame_bytes, deadline, wake_r_);
     if (!payload.has_value()) {
       if (payload.error().code == ErrorCode::kInvalidArgument) {
         (void)internal::WriteFrame(
-            conn->fd, EncodeReply(ErrorReply{ErrorCode::kInvalidArgument, payload.error().message}),
+            fd, EncodeReply(ErrorReply{ErrorCode::kInvalidArgument, payload.error().message}),
             std::chrono::steady_clock::now() + std::chrono::milliseconds(200));
       }
       break;
     }
     std::string reply = HandlePayload(*service_, *payload);
     served_.fetch_add(1);
-    if (!internal::WriteFrame(conn->fd, reply, std::chrono::steady_clock::now() + opts_.io_timeout)
+    if (!internal::WriteFrame(fd, reply, std::chrono::steady_clock::now() + opts_.io_timeout)
              .has_value()) {
       break;
     }
@@ -233,8 +236,7 @@ void UnixServer::Serve(const std::shared_ptr<Conn>& conn) {
       break;
     }
   }
-  ::close(conn->fd);
-  conn->done = true;
+  ::close(fd);
 }
 
 }  // namespace vpccni::rpc

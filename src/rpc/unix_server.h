@@ -4,12 +4,13 @@
 //
 // Start(): mkdir -p the parent directory (0755), removes a stale socket file (refuses to remove
 // anything that is not a socket, and refuses when a live server answers on it), binds, chmods the
-// socket to 0600 and listens. One accept thread; one thread per connection up to
-// max_connections (further connections get an Error reply "busy" and are closed). Each connection
-// checks SO_PEERCRED: the peer's uid must be 0, the server's effective uid, or listed in
-// allowed_uids; otherwise it gets an Error reply of code permission_denied and is closed. Frames
-// larger than max_frame_bytes close the connection after an Error reply. A connection idle (or a
-// frame stalled) for longer than io_timeout is closed.
+// socket to 0600 and listens. Worker threads poll the listening socket and serve the connection
+// they accept (no hand-off, no thread per connection): two at start, one more whenever the last
+// idle worker takes a connection, up to max_connections; past that, connections wait in the
+// listen backlog. Each connection checks SO_PEERCRED: the peer's uid must be 0, the server's
+// effective uid, or listed in allowed_uids; otherwise it gets an Error reply of code
+// permission_denied and is closed. Frames larger than max_frame_bytes close the connection after
+// an Error reply. A connection idle (or a frame stalled) for longer than io_timeout is closed.
 //
 // Thread-safety: Shutdown() may be called from any thread, once or more; the destructor calls it.
 // Shutdown stops accepting, lets in-flight requests finish, closes idle connections, joins all
@@ -36,6 +37,7 @@ struct UnixServerOptions {
   std::string path = std::string(kDefaultSocketPath);
   uint32_t max_frame_bytes = kMaxFrameBytes;
   std::chrono::milliseconds io_timeout{30000};
+  // Connections served at once (worker threads).
   int max_connections = 64;
   // Extra uids allowed besides 0 and the server's effective uid.
   std::vector<uid_t> allowed_uids;
@@ -53,16 +55,17 @@ class UnixServer {
   UnixServer& operator=(const UnixServer&) = delete;
 
   void Shutdown();
+
   const std::string& path() const { return opts_.path; }
+
   // Requests answered so far (all connections).
   uint64_t requests_served() const { return served_.load(); }
 
  private:
-  struct Conn;
   UnixServer(IpamService* service, UnixServerOptions opts, int listen_fd, int wake_r, int wake_w);
-  void AcceptLoop();
-  void Serve(const std::shared_ptr<Conn>& conn);
-  void ReapFinished();
+  void SpawnWorkerLocked();  // needs mu_
+  void WorkerLoop();
+  void Serve(int fd);
 
   IpamService* service_;
   UnixServerOptions opts_;
@@ -71,9 +74,9 @@ class UnixServer {
   int wake_w_;
   std::atomic<bool> stopping_{false};
   std::atomic<uint64_t> served_{0};
-  std::thread accept_thread_;
+  std::atomic<int> idle_{0};  // workers waiting for a connection
   std::mutex mu_;
-  std::vector<std::shared_ptr<Conn>> conns_;  // guarded by mu_
+  std::vector<std::thread> workers_;  // guarded by mu_
   std::once_flag shutdown_once_;
 };
 

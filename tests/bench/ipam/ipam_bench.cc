@@ -1,10 +1,10 @@
 // Benchmarks of the IPAM hot path on a full node: one pod assign + release (what every CNI
 // ADD/DEL costs inside ipamd, before the checkpoint write), stats, the warm-pool plan and the
 // checkpoint encode.
-#include <benchmark/benchmark.h>
-
 #include <string>
 #include <vector>
+
+#include <benchmark/benchmark.h>
 
 #include "ipam/checkpoint.h"
 #include "ipam/datastore.h"
@@ -59,18 +59,21 @@ void AssignRelease(benchmark::State& state, Datastore ds) {
 void BM_AssignRelease_Prefixes250(benchmark::State& state) {
   AssignRelease(state, FullNode(true, 1, 16, 250));
 }
+
 BENCHMARK(BM_AssignRelease_Prefixes250);
 
 // 250 pods on prefixes spread over 4 ENIs with 4 prefixes each.
 void BM_AssignRelease_Prefixes250_4Enis(benchmark::State& state) {
   AssignRelease(state, FullNode(true, 4, 4, 250));
 }
+
 BENCHMARK(BM_AssignRelease_Prefixes250_4Enis);
 
 // 730 pods on /32 secondary addresses: c5.18xlarge-like, 15 ENIs x 49.
 void BM_AssignRelease_SecondaryIps730(benchmark::State& state) {
   AssignRelease(state, FullNode(false, 15, 49, 730));
 }
+
 BENCHMARK(BM_AssignRelease_SecondaryIps730);
 
 void BM_Stats_Prefixes250(benchmark::State& state) {
@@ -79,6 +82,7 @@ void BM_Stats_Prefixes250(benchmark::State& state) {
     benchmark::DoNotOptimize(ds.Stats(kT0));
   }
 }
+
 BENCHMARK(BM_Stats_Prefixes250);
 
 void BM_ComputePlan_SecondaryIps730(benchmark::State& state) {
@@ -93,6 +97,7 @@ void BM_ComputePlan_SecondaryIps730(benchmark::State& state) {
     benchmark::DoNotOptimize(ComputePlan(in));
   }
 }
+
 BENCHMARK(BM_ComputePlan_SecondaryIps730);
 
 void BM_EncodeCheckpoint_Prefixes250(benchmark::State& state) {
@@ -101,7 +106,18 @@ void BM_EncodeCheckpoint_Prefixes250(benchmark::State& state) {
     benchmark::DoNotOptimize(EncodeCheckpoint(SnapshotDatastore(ds, kT0)));
   }
 }
+
 BENCHMARK(BM_EncodeCheckpoint_Prefixes250);
+
+// What ipamd runs per assign and release.
+void BM_EncodeDatastoreCheckpoint_Prefixes250(benchmark::State& state) {
+  Datastore ds = FullNode(true, 1, 16, 250);
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(EncodeDatastoreCheckpoint(ds, kT0));
+  }
+}
+
+BENCHMARK(BM_EncodeDatastoreCheckpoint_Prefixes250);
 
 void BM_SnapshotOnly_Prefixes250(benchmark::State& state) {
   Datastore ds = FullNode(true, 1, 16, 250);
@@ -109,6 +125,7 @@ void BM_SnapshotOnly_Prefixes250(benchmark::State& state) {
     benchmark::DoNotOptimize(SnapshotDatastore(ds, kT0));
   }
 }
+
 BENCHMARK(BM_SnapshotOnly_Prefixes250);
 
 }  // namespace
