@@ -1,7 +1,6 @@
 #include "policy/nft_enforcer.h"
 
 #include <nftables/libnftables.h>
-
 #include <nlohmann/json.hpp>
 
 #include "base/log.h"
@@ -15,10 +14,17 @@ Result<std::unique_ptr<NftEnforcer>> NftEnforcer::Create() {
   }
   nft_ctx_buffer_output(ctx);
   nft_ctx_buffer_error(ctx);
-  return std::unique_ptr<NftEnforcer>(new NftEnforcer(ctx));
+  auto nl = NftNetlink::Open();
+  if (!nl) {
+    nft_ctx_free(ctx);
+    return nl.error();
+  }
+  return std::unique_ptr<NftEnforcer>(new NftEnforcer(ctx, std::move(*nl)));
 }
 
-NftEnforcer::~NftEnforcer() { nft_ctx_free(ctx_); }
+NftEnforcer::~NftEnforcer() {
+  nft_ctx_free(ctx_);
+}
 
 Result<std::string> NftEnforcer::Run(const std::string& commands, bool json) {
   unsigned int flags = nft_ctx_output_get_flags(ctx_);
@@ -42,6 +48,15 @@ Result<std::string> NftEnforcer::Run(const std::string& commands, bool json) {
 
 Result<void> NftEnforcer::Apply(const NodeProgram& desired) {
   if (initialised_) {
+    // A policy edit that only moves allow cells: one netlink batch (see nft_netlink.h).
+    if (auto cells = CellOnlyDiff(current_, desired)) {
+      auto r = netlink_.Apply(kNftTable, *cells);
+      if (r) {
+        current_ = desired;
+        return Ok();
+      }
+      LOG_WARN("netpol", "netlink element update failed, using libnftables: {}", r.error().message);
+    }
     std::string diff = RenderNftDiff(current_, desired);
     if (diff.empty()) {
       return Ok();
@@ -51,8 +66,7 @@ Result<void> NftEnforcer::Apply(const NodeProgram& desired) {
       current_ = desired;
       return Ok();
     }
-    LOG_WARN("netpol", "incremental nft update failed, replacing the table: {}",
-             r.error().message);
+    LOG_WARN("netpol", "incremental nft update failed, replacing the table: {}", r.error().message);
   }
   auto r = Run(RenderNftFull(desired));
   if (!r) {

@@ -2,8 +2,10 @@
 //
 // Enforcer over nftables via libnftables, in the network namespace of the thread that calls
 // Create() (libnftables binds its netlink socket there). The first Apply() replaces the whole
-// table; later ones send only the difference, each as one transaction. When an incremental
-// transaction fails, the enforcer retries once with a full replacement.
+// table; later ones send only the difference, each as one transaction: a change of allow cells
+// alone as one nf_tables netlink batch (nft_netlink.h), anything else through libnftables. When
+// an incremental transaction fails, the enforcer falls back to libnftables, then to a full
+// replacement.
 //
 // Thread-safety: not thread-safe; the agent serializes calls.
 #pragma once
@@ -12,6 +14,7 @@
 #include <string>
 
 #include "policy/enforcer.h"
+#include "policy/nft_netlink.h"
 
 struct nft_ctx;
 
@@ -19,7 +22,7 @@ namespace vpccni::policy {
 
 class NftEnforcer : public Enforcer {
  public:
-  // Errors: kInternal when libnftables cannot be initialised.
+  // Errors: kInternal when libnftables or the netlink socket cannot be initialised.
   static Result<std::unique_ptr<NftEnforcer>> Create();
   ~NftEnforcer() override;
   NftEnforcer(const NftEnforcer&) = delete;
@@ -34,9 +37,10 @@ class NftEnforcer : public Enforcer {
   Result<std::string> Run(const std::string& commands, bool json = false);
 
  private:
-  explicit NftEnforcer(nft_ctx* ctx) : ctx_(ctx) {}
+  NftEnforcer(nft_ctx* ctx, NftNetlink netlink) : ctx_(ctx), netlink_(std::move(netlink)) {}
 
   nft_ctx* ctx_;
+  NftNetlink netlink_;
   bool initialised_ = false;
   NodeProgram current_;
 };

@@ -8,7 +8,9 @@
 namespace vpccni::policy {
 namespace {
 
-std::string Ip(uint32_t v) { return net::Ipv4Address(v).ToString(); }
+std::string Ip(uint32_t v) {
+  return net::Ipv4Address(v).ToString();
+}
 
 std::string IpRangeText(const IpRange& r) {
   return r.lo == r.hi ? Ip(r.lo) : Ip(r.lo) + "-" + Ip(r.hi);
@@ -67,8 +69,8 @@ void CreateDirection(std::string& out, uint32_t ip, Direction dir, const Directi
       "add set inet {0} {1}_o {{ type ipv4_addr; flags interval; }}\n",
       kNftTable, chain);
   AddElements(out, chain, rules);
-  out += fmt::format("add chain inet {0} {1} {{ comment \"{2} {3}\"; }}\n", kNftTable, chain,
-                     key, DirectionName(dir));
+  out += fmt::format("add chain inet {0} {1} {{ comment \"{2} {3}\"; }}\n", kNftTable, chain, key,
+                     DirectionName(dir));
   out += fmt::format("add rule inet {0} {1} {2} . meta l4proto . th dport @{1}_p counter {3}\n",
                      kNftTable, chain, remote, verdict);
   out += fmt::format(
@@ -88,6 +90,14 @@ void DeleteDirection(std::string& out, uint32_t ip, Direction dir) {
   out += fmt::format("delete set inet {} {}_o\n", kNftTable, chain);
 }
 
+// `a` minus `b`, both sorted.
+template <typename T>
+std::vector<T> Minus(const std::vector<T>& a, const std::vector<T>& b) {
+  std::vector<T> out;
+  std::set_difference(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
+  return out;
+}
+
 void UpdateDirection(std::string& out, uint32_t ip, Direction dir, const DirectionRules& from,
                      const DirectionRules& to, const std::string& key) {
   if (from == to) {
@@ -104,16 +114,8 @@ void UpdateDirection(std::string& out, uint32_t ip, Direction dir, const Directi
   // Element-level difference: removed elements are deleted and new ones added in the same
   // transaction, so the kernel work is proportional to the change, not to the set size.
   std::string chain = NftChainName(ip, dir);
-  DirectionRules removed;
-  DirectionRules added;
-  std::set_difference(from.cells.begin(), from.cells.end(), to.cells.begin(), to.cells.end(),
-                      std::back_inserter(removed.cells));
-  std::set_difference(to.cells.begin(), to.cells.end(), from.cells.begin(), from.cells.end(),
-                      std::back_inserter(added.cells));
-  std::set_difference(from.other.begin(), from.other.end(), to.other.begin(), to.other.end(),
-                      std::back_inserter(removed.other));
-  std::set_difference(to.other.begin(), to.other.end(), from.other.begin(), from.other.end(),
-                      std::back_inserter(added.other));
+  DirectionRules removed{true, Minus(from.cells, to.cells), Minus(from.other, to.other)};
+  DirectionRules added{true, Minus(to.cells, from.cells), Minus(to.other, from.other)};
   AddElements(out, chain, removed, "delete");
   AddElements(out, chain, added, "add");
 }
@@ -149,6 +151,32 @@ std::string RenderNftFull(const NodeProgram& desired) {
     }
   }
   return out;
+}
+
+std::optional<std::vector<CellSetChange>> CellOnlyDiff(const NodeProgram& current,
+                                                       const NodeProgram& desired) {
+  if (current.size() != desired.size()) {
+    return std::nullopt;
+  }
+  std::vector<CellSetChange> changes;
+  for (auto c = current.begin(), d = desired.begin(); c != current.end(); ++c, ++d) {
+    if (c->first != d->first || c->second.key != d->second.key) {
+      return std::nullopt;
+    }
+    for (Direction dir : {Direction::kIngress, Direction::kEgress}) {
+      const DirectionRules& from =
+          dir == Direction::kIngress ? c->second.ingress : c->second.egress;
+      const DirectionRules& to = dir == Direction::kIngress ? d->second.ingress : d->second.egress;
+      if (from.enforced != to.enforced || from.other != to.other) {
+        return std::nullopt;
+      }
+      if (from.cells != to.cells) {
+        changes.push_back({NftChainName(c->first, dir) + "_p", Minus(from.cells, to.cells),
+                           Minus(to.cells, from.cells)});
+      }
+    }
+  }
+  return changes;
 }
 
 std::string RenderNftDiff(const NodeProgram& current, const NodeProgram& desired) {

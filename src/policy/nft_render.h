@@ -22,8 +22,10 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "net/ip.h"
 #include "policy/compiler.h"
@@ -49,6 +51,20 @@ std::string RenderNftFull(const NodeProgram& desired);
 // The commands turning `current` into `desired`; empty when they are equal. Unchanged pods and
 // directions produce no commands; changed allow sets are flushed and refilled.
 std::string RenderNftDiff(const NodeProgram& current, const NodeProgram& desired);
+
+// A change confined to the allow cells of one existing `<chain>_p` set.
+struct CellSetChange {
+  std::string set;  // "i_0a000105_p"
+  std::vector<AllowCell> removed;
+  std::vector<AllowCell> added;
+};
+
+// The cell changes turning `current` into `desired` when nothing else differs (the same pods
+// with the same keys and enforced directions, the same other-protocol ranges): what the netlink
+// fast path (nft_netlink.h) applies. Empty when the programs are equal; nullopt when anything
+// else changed (RenderNftDiff's job).
+std::optional<std::vector<CellSetChange>> CellOnlyDiff(const NodeProgram& current,
+                                                       const NodeProgram& desired);
 
 // Removes the table (agent shutdown with --cleanup, tests).
 std::string RenderNftDelete();

@@ -62,5 +62,41 @@ TEST(NftRenderTest, DiffOnlyTouchesChanges) {
   EXPECT_THAT(s, HasSubstr("ip daddr . meta l4proto . th dport @e_0a000105_p counter return"));
 }
 
+TEST(NftRenderTest, CellOnlyDiffNamesTheChangedSetsAndNothingElse) {
+  NodeProgram a;
+  a[kIp].key = "x/a";
+  a[kIp].ingress = Rules({{{1, 1}, L4::kTcp, {80, 80}}, {{2, 2}, L4::kUdp, {53, 53}}}, {{7, 7}});
+  a[kIp].egress = Rules({{{9, 9}, L4::kTcp, {443, 443}}});
+  ASSERT_TRUE(CellOnlyDiff(a, a).has_value());
+  EXPECT_TRUE(CellOnlyDiff(a, a)->empty());
+
+  NodeProgram b = a;
+  b[kIp].ingress.cells = {{{1, 1}, L4::kTcp, {80, 81}}, {{2, 2}, L4::kUdp, {53, 53}}};
+  auto d = CellOnlyDiff(a, b);
+  ASSERT_TRUE(d.has_value());
+  ASSERT_EQ(d->size(), 1U);
+  EXPECT_EQ((*d)[0].set, "i_0a000105_p");
+  EXPECT_EQ((*d)[0].removed, (std::vector<AllowCell>{{{1, 1}, L4::kTcp, {80, 80}}}));
+  EXPECT_EQ((*d)[0].added, (std::vector<AllowCell>{{{1, 1}, L4::kTcp, {80, 81}}}));
+
+  // Anything beyond allow cells is RenderNftDiff's job.
+  NodeProgram other = a;
+  other[kIp].ingress.other = {{7, 8}};
+  EXPECT_FALSE(CellOnlyDiff(a, other).has_value());
+  NodeProgram unenforced = a;
+  unenforced[kIp].egress = DirectionRules{};
+  EXPECT_FALSE(CellOnlyDiff(a, unenforced).has_value());
+  NodeProgram renamed = a;
+  renamed[kIp].key = "x/b";
+  EXPECT_FALSE(CellOnlyDiff(a, renamed).has_value());
+  NodeProgram more = a;
+  more[kIp + 1] = a[kIp];
+  EXPECT_FALSE(CellOnlyDiff(a, more).has_value());
+  EXPECT_FALSE(CellOnlyDiff(more, a).has_value());
+  NodeProgram moved;
+  moved[kIp + 1] = a[kIp];
+  EXPECT_FALSE(CellOnlyDiff(a, moved).has_value());
+}
+
 }  // namespace
 }  // namespace vpccni::policy
