@@ -21,10 +21,10 @@ Result<EnforcingMode> ParseEnforcingMode(std::string_view s) {
 
 Result<AgentMetrics> AgentMetrics::Register(metrics::Registry& r) {
   AgentMetrics m;
-  ASSIGN_OR_RETURN(m.rules_programmed,
-                   r.AddGauge("vpccni_netpol_rules_programmed",
-                              "Allow entries (set elements) programmed, by direction",
-                              {"direction"}));
+  ASSIGN_OR_RETURN(
+      m.rules_programmed,
+      r.AddGauge("vpccni_netpol_rules_programmed",
+                 "Allow entries (set elements) programmed, by direction", {"direction"}));
   ASSIGN_OR_RETURN(m.pods_enforced,
                    r.AddGauge("vpccni_netpol_pods_enforced",
                               "Local pods with an enforcement chain, by direction", {"direction"}));
@@ -32,9 +32,8 @@ Result<AgentMetrics> AgentMetrics::Register(metrics::Registry& r) {
                    r.AddHistogram("vpccni_netpol_programming_latency_seconds",
                                   "Time to compile, render and program one change", {},
                                   metrics::ExponentialBuckets(0.0005, 2, 14)));
-  ASSIGN_OR_RETURN(m.programming_errors,
-                   r.AddCounter("vpccni_netpol_programming_errors_total",
-                                "Failed kernel programming attempts"));
+  ASSIGN_OR_RETURN(m.programming_errors, r.AddCounter("vpccni_netpol_programming_errors_total",
+                                                      "Failed kernel programming attempts"));
   ASSIGN_OR_RETURN(m.verdicts, r.AddCounter("vpccni_netpol_verdicts_total",
                                             "Packets judged by the enforcement chains",
                                             {"direction", "verdict"}));
@@ -44,8 +43,9 @@ Result<AgentMetrics> AgentMetrics::Register(metrics::Registry& r) {
   ASSIGN_OR_RETURN(m.object_errors,
                    r.AddGauge("vpccni_netpol_object_errors",
                               "Rejected objects or files in the current snapshot"));
-  ASSIGN_OR_RETURN(m.npa_requests, r.AddCounter("vpccni_netpol_npa_requests_total",
-                                                "Plugin requests on npa.sock", {"method", "state"}));
+  ASSIGN_OR_RETURN(m.npa_requests,
+                   r.AddCounter("vpccni_netpol_npa_requests_total", "Plugin requests on npa.sock",
+                                {"method", "state"}));
   return m;
 }
 

@@ -35,14 +35,14 @@ Result<EnforcingMode> ParseEnforcingMode(std::string_view s);
 
 // The agent's metric families, registered on a metrics::Registry (pointers owned by it).
 struct AgentMetrics {
-  metrics::GaugeFamily* rules_programmed = nullptr;       // {direction}
-  metrics::GaugeFamily* pods_enforced = nullptr;          // {direction}
+  metrics::GaugeFamily* rules_programmed = nullptr;  // {direction}
+  metrics::GaugeFamily* pods_enforced = nullptr;     // {direction}
   metrics::HistogramFamily* programming_latency = nullptr;
   metrics::CounterFamily* programming_errors = nullptr;
-  metrics::CounterFamily* verdicts = nullptr;             // {direction, verdict} packets
+  metrics::CounterFamily* verdicts = nullptr;  // {direction, verdict} packets
   metrics::GaugeFamily* objects_generation = nullptr;
   metrics::GaugeFamily* object_errors = nullptr;
-  metrics::CounterFamily* npa_requests = nullptr;         // {method, state}
+  metrics::CounterFamily* npa_requests = nullptr;  // {method, state}
 
   // Errors: those of Registry::Add* (duplicate names).
   static Result<AgentMetrics> Register(metrics::Registry& registry);
@@ -83,11 +83,13 @@ class NetpolAgent {
   uint64_t generation_ = 0;
   uint64_t applied_generation_ = 0;
   bool has_objects_ = false;
+
   struct Announced {
     std::string ns;
     std::string name;
     uint32_t ip = 0;
   };
+
   std::map<std::string, Announced> announced_;  // by namespace/name
   NodeProgram applied_;
   std::map<std::pair<std::string, std::string>, uint64_t> last_counters_;

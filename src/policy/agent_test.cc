@@ -20,15 +20,18 @@ class FakeEnforcer : public Enforcer {
     program = desired;
     return Ok();
   }
+
   Result<VerdictCounters> Counters() override {
     VerdictCounters c;
     c.packets[{"ingress", "deny"}] = denied;
     return c;
   }
+
   Result<void> Remove() override {
     program.clear();
     return Ok();
   }
+
   NodeProgram program;
   int applies = 0;
   bool fail = false;
@@ -76,6 +79,7 @@ class AgentTest : public ::testing::Test {
     EXPECT_TRUE(m.has_value());
     metrics_ = *m;
   }
+
   metrics::Registry registry_;
   AgentMetrics metrics_;
   FakeEnforcer enforcer_;

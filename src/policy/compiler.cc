@@ -55,7 +55,9 @@ std::string_view DirectionName(Direction d) {
   return d == Direction::kIngress ? "ingress" : "egress";
 }
 
-std::string_view VerdictName(Verdict v) { return v == Verdict::kAllow ? "allow" : "deny"; }
+std::string_view VerdictName(Verdict v) {
+  return v == Verdict::kAllow ? "allow" : "deny";
+}
 
 std::string_view L4Name(L4 p) {
   switch (p) {
@@ -197,10 +199,9 @@ PolicyModel PolicyModel::Compile(const k8s::ObjectSet& objects) {
   for (uint32_t p = 0; p < m.cnps_.size(); ++p) {
     const auto& cnp = m.cnps_[p];
     std::vector<size_t> subjects =
-        cnp.subject.namespaces
-            ? m.PodsInNamespacesMatching(*cnp.subject.namespaces, nullptr)
-            : m.PodsInNamespacesMatching(cnp.subject.pods->namespace_selector,
-                                         &cnp.subject.pods->pod_selector);
+        cnp.subject.namespaces ? m.PodsInNamespacesMatching(*cnp.subject.namespaces, nullptr)
+                               : m.PodsInNamespacesMatching(cnp.subject.pods->namespace_selector,
+                                                            &cnp.subject.pods->pod_selector);
     RuleTier tier = cnp.tier == k8s::Tier::kAdmin ? RuleTier::kAdmin : RuleTier::kBaseline;
     for (size_t idx : subjects) {
       PodEntry& e = m.pods_[idx];
@@ -252,8 +253,8 @@ bool PolicyModel::Isolated(size_t pod, Direction d) const {
   return !pods_[pod].isolating_nps[d == Direction::kIngress ? 0 : 1].empty();
 }
 
-std::vector<size_t> PolicyModel::PodsInNamespacesMatching(
-    const k8s::LabelSelector& ns_sel, const k8s::LabelSelector* pod_sel) const {
+std::vector<size_t> PolicyModel::PodsInNamespacesMatching(const k8s::LabelSelector& ns_sel,
+                                                          const k8s::LabelSelector* pod_sel) const {
   std::vector<size_t> out;
   for (const auto& [ns, labels] : ns_labels_) {
     if (!ns_sel.Matches(labels)) {
@@ -463,15 +464,15 @@ Decision PolicyModel::Describe(const RuleRef& ref, Direction dir, Verdict v, Sta
   d.policy_kind = "ClusterNetworkPolicy";
   d.policy = cnp.meta.name;
   d.policy_note = fmt::format("{} tier, priority {}", k8s::TierName(cnp.tier), cnp.priority);
-  d.rule = rule.name.empty() ? fmt::format("{}[{}]", DirectionName(dir), ref.rule)
-                             : fmt::format("{}[{}] \"{}\"", DirectionName(dir), ref.rule,
-                                           rule.name);
+  d.rule = rule.name.empty()
+               ? fmt::format("{}[{}]", DirectionName(dir), ref.rule)
+               : fmt::format("{}[{}] \"{}\"", DirectionName(dir), ref.rule, rule.name);
   d.detail = fmt::format("action {} of rule {}", k8s::CnpActionName(rule.action), d.rule);
   return d;
 }
 
-Decision PolicyModel::EvaluateRefs(size_t local, Direction dir, const Remote& r, L4 proto,
-                                   int port, const std::vector<RuleRef>& refs) const {
+Decision PolicyModel::EvaluateRefs(size_t local, Direction dir, const Remote& r, L4 proto, int port,
+                                   const std::vector<RuleRef>& refs) const {
   const PodEntry& e = pods_[local];
   if ((r.pod && *r.pod == local) || (r.ip && ContainsIp(e.pod.pod_ips, *r.ip))) {
     Decision d;
@@ -496,8 +497,7 @@ Decision PolicyModel::EvaluateRefs(size_t local, Direction dir, const Remote& r,
       while (i < n && refs[i].tier == tier && refs[i].priority == prio) {
         uint32_t pol = refs[i].policy;
         bool matched = false;
-        for (; i < n && refs[i].tier == tier && refs[i].priority == prio &&
-               refs[i].policy == pol;
+        for (; i < n && refs[i].tier == tier && refs[i].priority == prio && refs[i].policy == pol;
              ++i) {
           if (!matched && RuleMatches(refs[i], dir, local, r, proto, port)) {
             matched = true;
@@ -607,8 +607,8 @@ FlowDecision PolicyModel::EvaluateFlow(const Remote& src, size_t dst, L4 proto, 
     f.egress = Evaluate(*s.pod, Direction::kEgress, d, proto, port);
   }
   f.ingress = Evaluate(dst, Direction::kIngress, s, proto, port);
-  bool ok = f.ingress.verdict == Verdict::kAllow &&
-            (!f.egress || f.egress->verdict == Verdict::kAllow);
+  bool ok =
+      f.ingress.verdict == Verdict::kAllow && (!f.egress || f.egress->verdict == Verdict::kAllow);
   f.verdict = ok ? Verdict::kAllow : Verdict::kDeny;
   return f;
 }
@@ -669,8 +669,7 @@ void PolicyModel::RuleCoverage(const RuleRef& ref, Direction dir, std::vector<Ip
     if (peer.namespaces) {
       PodIpRanges(PodsInNamespacesMatching(*peer.namespaces, nullptr), out);
     } else if (peer.pods) {
-      PodIpRanges(PodsInNamespacesMatching(peer.pods->namespace_selector,
-                                           &peer.pods->pod_selector),
+      PodIpRanges(PodsInNamespacesMatching(peer.pods->namespace_selector, &peer.pods->pod_selector),
                   out);
     } else {
       for (const auto& c : peer.networks) {
@@ -698,6 +697,7 @@ DirectionRules PolicyModel::Render(size_t pod, Direction dir) const {
     uint32_t ref;
     int delta;
   };
+
   std::vector<Event> events;
   std::vector<uint64_t> bps = {0, kIpSpaceEnd};
   std::vector<IpRange> cov;
@@ -733,6 +733,7 @@ DirectionRules PolicyModel::Render(size_t pod, Direction dir) const {
     bool other = false;
     bool operator==(const CellResult&) const = default;
   };
+
   std::vector<int> counts(refs.size(), 0);
   std::set<uint32_t> active;
   size_t ev = 0;
@@ -775,8 +776,8 @@ DirectionRules PolicyModel::Render(size_t pod, Direction dir) const {
     Remote remote;
     remote.ip = net::IpAddress(net::Ipv4Address(static_cast<uint32_t>(lo)));
     remote.pod = FindPodByIp(*remote.ip);
-    std::optional<size_t> dst_pod = dir == Direction::kIngress ? std::optional<size_t>(pod)
-                                                               : remote.pod;
+    std::optional<size_t> dst_pod =
+        dir == Direction::kIngress ? std::optional<size_t>(pod) : remote.pod;
     spans.clear();
     for (const auto& ref : subset) {
       RulePorts(ref, dir, dst_pod, spans);

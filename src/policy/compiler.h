@@ -66,8 +66,8 @@ struct Decision {
 
 // The other end of a flow as seen from the pod being evaluated.
 struct Remote {
-  std::optional<size_t> pod;           // index into PolicyModel pods, when it is a known pod
-  std::optional<net::IpAddress> ip;    // its address, when known
+  std::optional<size_t> pod;         // index into PolicyModel pods, when it is a known pod
+  std::optional<net::IpAddress> ip;  // its address, when known
 };
 
 struct FlowDecision {
@@ -106,6 +106,7 @@ struct DirectionRules {
   std::vector<IpRange> other;
 
   size_t RuleCount() const { return cells.size() + other.size(); }
+
   bool operator==(const DirectionRules&) const = default;
 };
 
@@ -115,7 +116,9 @@ class PolicyModel {
   static PolicyModel Compile(const k8s::ObjectSet& objects);
 
   size_t pod_count() const { return pods_.size(); }
+
   const k8s::Pod& pod(size_t i) const { return pods_[i].pod; }
+
   std::optional<size_t> FindPod(std::string_view ns, std::string_view name) const;
   std::optional<size_t> FindPodByIp(const net::IpAddress& ip) const;
   // Pods sorted by namespace/name (indices).
@@ -138,6 +141,7 @@ class PolicyModel {
 
  private:
   enum class RuleTier : uint8_t { kAdmin = 0, kNetworkPolicy = 1, kBaseline = 2 };
+
   struct RuleRef {
     RuleTier tier;
     int priority;     // CNP priority; 0 for NetworkPolicy
@@ -146,6 +150,7 @@ class PolicyModel {
     k8s::CnpAction action;
     auto operator<=>(const RuleRef&) const = default;
   };
+
   struct PodEntry {
     k8s::Pod pod;
     const k8s::Labels* ns_labels = nullptr;
@@ -153,6 +158,7 @@ class PolicyModel {
     std::vector<RuleRef> refs[2];            // by Direction, sorted
     std::vector<uint32_t> isolating_nps[2];  // NetworkPolicies isolating each direction
   };
+
   struct PortSpan {
     L4 proto;
     int lo;

@@ -23,15 +23,16 @@ std::string Topology() {
   const char* nss[] = {"x", "y", "z"};
   const char* pods[] = {"a", "b", "c"};
   for (int n = 0; n < 3; ++n) {
-    out += fmt::format("---\napiVersion: v1\nkind: Namespace\nmetadata: {{name: {0}, labels: "
-                       "{{ns: {0}}}}}\n",
-                       nss[n]);
+    out += fmt::format(
+        "---\napiVersion: v1\nkind: Namespace\nmetadata: {{name: {0}, labels: "
+        "{{ns: {0}}}}}\n",
+        nss[n]);
     for (int p = 0; p < 3; ++p) {
       std::string ports;
       for (int port : {80, 81}) {
         for (const char* proto : {"TCP", "UDP", "SCTP"}) {
-          int number = (n == 1 && p == 2 && port == 81 && std::string(proto) == "TCP") ? 8081
-                                                                                      : port;
+          int number =
+              (n == 1 && p == 2 && port == 81 && std::string(proto) == "TCP") ? 8081 : port;
           std::string lower = proto;
           for (auto& ch : lower) {
             ch = static_cast<char>(std::tolower(ch));
@@ -59,25 +60,29 @@ class CompilerTest : public ::testing::Test {
     ASSERT_TRUE(out->errors.empty()) << out->errors[0].ToString();
     model_ = PolicyModel::Compile(out->objects);
   }
+
   size_t Pod(const std::string& key) {
     auto slash = key.find('/');
     auto idx = model_.FindPod(key.substr(0, slash), key.substr(slash + 1));
     EXPECT_TRUE(idx.has_value()) << key;
     return idx.value_or(0);
   }
-  FlowDecision Flow(const std::string& from, const std::string& to, int port,
-                    L4 proto = L4::kTcp) {
+
+  FlowDecision Flow(const std::string& from, const std::string& to, int port, L4 proto = L4::kTcp) {
     return model_.EvaluateFlow(Remote{Pod(from), std::nullopt}, Pod(to), proto, port);
   }
+
   bool Allowed(const std::string& from, const std::string& to, int port, L4 proto = L4::kTcp) {
     return Flow(from, to, port, proto).verdict == Verdict::kAllow;
   }
+
   bool FromIp(const std::string& ip, const std::string& to, int port, L4 proto = L4::kTcp) {
     Remote r;
     r.ip = *net::IpAddress::Parse(ip);
     r.pod = model_.FindPodByIp(*r.ip);
     return model_.EvaluateFlow(r, Pod(to), proto, port).verdict == Verdict::kAllow;
   }
+
   bool ToIp(const std::string& from, const std::string& ip, int port, L4 proto = L4::kTcp) {
     Remote r;
     r.ip = *net::IpAddress::Parse(ip);
@@ -92,14 +97,15 @@ class CompilerTest : public ::testing::Test {
 constexpr const char* kNpHead = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n";
 
 std::string Np(const std::string& ns, const std::string& name, const std::string& spec) {
-  return fmt::format("{}metadata: {{name: {}, namespace: {}}}\nspec:\n{}\n---\n", kNpHead, name,
-                     ns, spec);
+  return fmt::format("{}metadata: {{name: {}, namespace: {}}}\nspec:\n{}\n---\n", kNpHead, name, ns,
+                     spec);
 }
 
 std::string Cnp(const std::string& name, const std::string& spec) {
-  return fmt::format("apiVersion: networking.k8s.aws/v1alpha1\nkind: ClusterNetworkPolicy\n"
-                     "metadata: {{name: {}}}\nspec:\n{}\n---\n",
-                     name, spec);
+  return fmt::format(
+      "apiVersion: networking.k8s.aws/v1alpha1\nkind: ClusterNetworkPolicy\n"
+      "metadata: {{name: {}}}\nspec:\n{}\n---\n",
+      name, spec);
 }
 
 TEST_F(CompilerTest, NoPoliciesAllowsEverything) {
@@ -138,8 +144,7 @@ TEST_F(CompilerTest, PoliciesAreAdditive) {
 // §3.3 policyTypes defaulting.
 TEST_F(CompilerTest, PolicyTypesDefaulting) {
   // Egress-only policy without policyTypes also isolates ingress with no ingress rules.
-  Load(Np("x", "egress-only",
-          "  podSelector: {matchLabels: {pod: a}}\n  egress: [{}]"));
+  Load(Np("x", "egress-only", "  podSelector: {matchLabels: {pod: a}}\n  egress: [{}]"));
   EXPECT_FALSE(Allowed("x/b", "x/a", 80));
   EXPECT_TRUE(Allowed("x/a", "x/b", 80));
   // policyTypes: [Egress] with an ingress section: the ingress section is ignored, ingress open.
@@ -248,10 +253,9 @@ TEST_F(CompilerTest, PortRangesAndProtocols) {
 
 // §3.8 named ports resolve on the destination pod, by name and protocol.
 TEST_F(CompilerTest, NamedPorts) {
-  Load(Np("y", "named",
-          "  podSelector: {}\n  ingress: [{ports: [{port: serve-81-tcp}]}]"));
+  Load(Np("y", "named", "  podSelector: {}\n  ingress: [{ports: [{port: serve-81-tcp}]}]"));
   EXPECT_TRUE(Allowed("x/a", "y/a", 81));
-  EXPECT_FALSE(Allowed("x/a", "y/c", 81));   // y/c names 8081 serve-81-tcp
+  EXPECT_FALSE(Allowed("x/a", "y/c", 81));  // y/c names 8081 serve-81-tcp
   EXPECT_TRUE(Allowed("x/a", "y/c", 8081));
   EXPECT_FALSE(Allowed("x/a", "y/a", 80));
   // Protocol mismatch: TCP + a UDP-named port matches nothing.
@@ -283,11 +287,12 @@ TEST_F(CompilerTest, SelfAndNode) {
 
 // §3.13 hostNetwork pods are neither subjects nor selector peers.
 TEST_F(CompilerTest, HostNetworkPodsIgnored) {
-  Load("apiVersion: v1\nkind: Pod\nmetadata: {name: h, namespace: x, labels: {pod: a}}\n"
-       "spec: {hostNetwork: true, nodeName: node1}\nstatus: {podIP: 192.168.0.9}\n---\n" +
-       Np("x", "p",
-          "  podSelector: {matchLabels: {pod: a}}\n"
-          "  ingress: [{from: [{podSelector: {matchLabels: {pod: a}}}]}]"));
+  Load(
+      "apiVersion: v1\nkind: Pod\nmetadata: {name: h, namespace: x, labels: {pod: a}}\n"
+      "spec: {hostNetwork: true, nodeName: node1}\nstatus: {podIP: 192.168.0.9}\n---\n" +
+      Np("x", "p",
+         "  podSelector: {matchLabels: {pod: a}}\n"
+         "  ingress: [{from: [{podSelector: {matchLabels: {pod: a}}}]}]"));
   EXPECT_FALSE(model_.Isolated(Pod("x/h"), Direction::kIngress));
   EXPECT_TRUE(model_.Isolated(Pod("x/a"), Direction::kIngress));
   EXPECT_FALSE(FromIp("192.168.0.9", "x/a", 80));
@@ -314,8 +319,9 @@ std::string AdminXa(int prio, const std::string& rules) {
 
 TEST_F(CompilerTest, AdminDenyOverridesNetworkPolicyAllow) {
   Load(Np("x", "allow-all", "  podSelector: {}\n  ingress: [{}]") +
-       Cnp("deny-y", AdminXa(10, "  ingress: [{name: no-y, action: Deny, from: [{namespaces: "
-                                 "{matchLabels: {ns: y}}}]}]")));
+       Cnp("deny-y", AdminXa(10,
+                             "  ingress: [{name: no-y, action: Deny, from: [{namespaces: "
+                             "{matchLabels: {ns: y}}}]}]")));
   EXPECT_FALSE(Allowed("y/b", "x/a", 80));
   EXPECT_TRUE(Allowed("z/b", "x/a", 80));
   auto f = Flow("y/b", "x/a", 80);
@@ -326,16 +332,18 @@ TEST_F(CompilerTest, AdminDenyOverridesNetworkPolicyAllow) {
 
 TEST_F(CompilerTest, AdminAcceptOverridesIsolation) {
   Load(Np("x", "deny-all", "  podSelector: {}\n  policyTypes: [Ingress]") +
-       Cnp("accept-y", AdminXa(10, "  ingress: [{action: Accept, from: [{namespaces: "
-                                   "{matchLabels: {ns: y}}}]}]")));
+       Cnp("accept-y", AdminXa(10,
+                               "  ingress: [{action: Accept, from: [{namespaces: "
+                               "{matchLabels: {ns: y}}}]}]")));
   EXPECT_TRUE(Allowed("y/b", "x/a", 80));
   EXPECT_FALSE(Allowed("z/b", "x/a", 80));
   EXPECT_FALSE(Allowed("y/b", "x/b", 80));  // not a subject
 }
 
 TEST_F(CompilerTest, PassHandsToNetworkPolicyTier) {
-  Load(Cnp("pass-y", AdminXa(5, "  ingress: [{action: Pass, from: [{namespaces: {matchLabels: "
-                                "{ns: y}}}]}]")) +
+  Load(Cnp("pass-y", AdminXa(5,
+                             "  ingress: [{action: Pass, from: [{namespaces: {matchLabels: "
+                             "{ns: y}}}]}]")) +
        Cnp("deny-all", AdminXa(10, "  ingress: [{action: Deny, from: [{namespaces: {}}]}]")) +
        Np("x", "allow-yb",
           "  podSelector: {matchLabels: {pod: a}}\n"
@@ -370,8 +378,9 @@ TEST_F(CompilerTest, PrioritiesAndTieBreaks) {
   EXPECT_FALSE(Allowed("z/b", "x/a", 80));
   EXPECT_THAT(Flow("z/b", "x/a", 80).ingress.rule, HasSubstr("ingress[1]"));
   // Ports limit CNP rules.
-  Load(Cnp("ports", AdminXa(3, "  ingress: [{action: Deny, from: [{namespaces: {}}], ports: "
-                               "[{portNumber: {port: 81}}, {namedPort: serve-80-udp}]}]")));
+  Load(Cnp("ports", AdminXa(3,
+                            "  ingress: [{action: Deny, from: [{namespaces: {}}], ports: "
+                            "[{portNumber: {port: 81}}, {namedPort: serve-80-udp}]}]")));
   EXPECT_TRUE(Allowed("y/b", "x/a", 80));
   EXPECT_FALSE(Allowed("y/b", "x/a", 81));
   EXPECT_FALSE(Allowed("y/b", "x/a", 80, L4::kUdp));
@@ -379,11 +388,11 @@ TEST_F(CompilerTest, PrioritiesAndTieBreaks) {
 }
 
 TEST_F(CompilerTest, BaselinePerDirection) {
-  std::string baseline = Cnp(
-      "baseline-deny",
-      "  tier: Baseline\n  priority: 10\n  subject: {namespaces: {matchLabels: {ns: x}}}\n"
-      "  ingress: [{action: Deny, from: [{namespaces: {}}]}]\n"
-      "  egress: [{action: Deny, to: [{networks: [0.0.0.0/0]}]}]");
+  std::string baseline =
+      Cnp("baseline-deny",
+          "  tier: Baseline\n  priority: 10\n  subject: {namespaces: {matchLabels: {ns: x}}}\n"
+          "  ingress: [{action: Deny, from: [{namespaces: {}}]}]\n"
+          "  egress: [{action: Deny, to: [{networks: [0.0.0.0/0]}]}]");
   Load(baseline);
   EXPECT_FALSE(Allowed("y/b", "x/a", 80));
   EXPECT_FALSE(Allowed("x/a", "y/b", 80));
@@ -420,9 +429,10 @@ TEST_F(CompilerTest, RenderMatchesEvaluate) {
           "  egress:\n"
           "  - to: [{namespaceSelector: {}}]\n    ports: [{port: serve-81-tcp}]\n"
           "  - to: [{ipBlock: {cidr: 0.0.0.0/0, except: [10.0.0.0/8]}}]") +
-       Cnp("admin", AdminXa(1, "  ingress: [{action: Deny, from: [{pods: {namespaceSelector: "
-                               "{}, podSelector: {matchLabels: {pod: b}}}}], ports: "
-                               "[{portRange: {start: 85, end: 95}}]}]")));
+       Cnp("admin", AdminXa(1,
+                            "  ingress: [{action: Deny, from: [{pods: {namespaceSelector: "
+                            "{}, podSelector: {matchLabels: {pod: b}}}}], ports: "
+                            "[{portRange: {start: 85, end: 95}}]}]")));
   size_t xa = Pod("x/a");
   std::mt19937 rng(7);
   for (Direction dir : {Direction::kIngress, Direction::kEgress}) {

@@ -38,25 +38,41 @@ std::string_view MapName(Direction d) {
   return d == Direction::kIngress ? "ingress_pods" : "egress_pods";
 }
 
-// Appends "<verb> element" commands for the cells and other-protocol ranges of `rules`.
-void AddElements(std::string& out, const std::string& set, const DirectionRules& rules,
-                 std::string_view verb = "add") {
-  if (!rules.cells.empty()) {
-    out += fmt::format("{} element inet {} {}_p {{ ", verb, kNftTable, set);
-    for (size_t i = 0; i < rules.cells.size(); ++i) {
-      const auto& c = rules.cells[i];
-      out += fmt::format("{}{} . {} . {}", i > 0 ? ", " : "", IpRangeText(c.remote),
-                         ProtoText(c.protocol), PortText(c.ports));
-    }
-    out += " }\n";
+// "<verb> element" for cells into `set`.
+void AddCells(std::string& out, const std::string& set, const std::vector<AllowCell>& cells,
+              std::string_view verb) {
+  if (cells.empty()) {
+    return;
   }
-  if (!rules.other.empty()) {
-    out += fmt::format("{} element inet {} {}_o {{ ", verb, kNftTable, set);
-    for (size_t i = 0; i < rules.other.size(); ++i) {
-      out += fmt::format("{}{}", i > 0 ? ", " : "", IpRangeText(rules.other[i]));
-    }
-    out += " }\n";
+  out += fmt::format("{} element inet {} {} {{ ", verb, kNftTable, set);
+  for (size_t i = 0; i < cells.size(); ++i) {
+    const auto& c = cells[i];
+    out += fmt::format("{}{} . {} . {}", i > 0 ? ", " : "", IpRangeText(c.remote),
+                       ProtoText(c.protocol), PortText(c.ports));
   }
+  out += " }\n";
+}
+
+// "<verb> element" for other-protocol ranges into the chain's `_o` set.
+void AddOther(std::string& out, const std::string& chain, const std::vector<IpRange>& other,
+              std::string_view verb) {
+  if (other.empty()) {
+    return;
+  }
+  out += fmt::format("{} element inet {} {}_o {{ ", verb, kNftTable, chain);
+  for (size_t i = 0; i < other.size(); ++i) {
+    out += fmt::format("{}{}", i > 0 ? ", " : "", IpRangeText(other[i]));
+  }
+  out += " }\n";
+}
+
+// The cells of each shard set, in shard order (cells stay sorted).
+std::vector<std::vector<AllowCell>> ByShard(const std::vector<AllowCell>& cells, int shards) {
+  std::vector<std::vector<AllowCell>> out(static_cast<size_t>(shards));
+  for (const AllowCell& c : cells) {
+    out[static_cast<size_t>(NftCellShard(c, shards))].push_back(c);
+  }
+  return out;
 }
 
 void CreateDirection(std::string& out, uint32_t ip, Direction dir, const DirectionRules& rules,
@@ -64,15 +80,24 @@ void CreateDirection(std::string& out, uint32_t ip, Direction dir, const Directi
   std::string chain = NftChainName(ip, dir);
   const char* remote = dir == Direction::kIngress ? "ip saddr" : "ip daddr";
   const char* verdict = dir == Direction::kIngress ? "accept" : "return";
-  out += fmt::format(
-      "add set inet {0} {1}_p {{ type ipv4_addr . inet_proto . inet_service; flags interval; }}\n"
-      "add set inet {0} {1}_o {{ type ipv4_addr; flags interval; }}\n",
-      kNftTable, chain);
-  AddElements(out, chain, rules);
+  const int shards = NftShardCount(rules.cells.size());
+  auto by_shard = ByShard(rules.cells, shards);
+  for (int i = 0; i < shards; ++i) {
+    std::string set = NftCellSetName(ip, dir, i, shards);
+    out += fmt::format(
+        "add set inet {} {} {{ type ipv4_addr . inet_proto . inet_service; flags interval; }}\n",
+        kNftTable, set);
+    AddCells(out, set, by_shard[static_cast<size_t>(i)], "add");
+  }
+  out +=
+      fmt::format("add set inet {} {}_o {{ type ipv4_addr; flags interval; }}\n", kNftTable, chain);
+  AddOther(out, chain, rules.other, "add");
   out += fmt::format("add chain inet {0} {1} {{ comment \"{2} {3}\"; }}\n", kNftTable, chain, key,
                      DirectionName(dir));
-  out += fmt::format("add rule inet {0} {1} {2} . meta l4proto . th dport @{1}_p counter {3}\n",
-                     kNftTable, chain, remote, verdict);
+  for (int i = 0; i < shards; ++i) {
+    out += fmt::format("add rule inet {} {} {} . meta l4proto . th dport @{} counter {}\n",
+                       kNftTable, chain, remote, NftCellSetName(ip, dir, i, shards), verdict);
+  }
   out += fmt::format(
       "add rule inet {0} {1} meta l4proto != {{ tcp, udp, sctp }} {2} @{1}_o counter {3}\n",
       kNftTable, chain, remote, verdict);
@@ -81,12 +106,15 @@ void CreateDirection(std::string& out, uint32_t ip, Direction dir, const Directi
                      chain);
 }
 
-void DeleteDirection(std::string& out, uint32_t ip, Direction dir) {
+void DeleteDirection(std::string& out, uint32_t ip, Direction dir, const DirectionRules& rules) {
   std::string chain = NftChainName(ip, dir);
   out += fmt::format("delete element inet {} {} {{ {} }}\n", kNftTable, MapName(dir), Ip(ip));
   out += fmt::format("flush chain inet {} {}\n", kNftTable, chain);
   out += fmt::format("delete chain inet {} {}\n", kNftTable, chain);
-  out += fmt::format("delete set inet {} {}_p\n", kNftTable, chain);
+  const int shards = NftShardCount(rules.cells.size());
+  for (int i = 0; i < shards; ++i) {
+    out += fmt::format("delete set inet {} {}\n", kNftTable, NftCellSetName(ip, dir, i, shards));
+  }
   out += fmt::format("delete set inet {} {}_o\n", kNftTable, chain);
 }
 
@@ -98,29 +126,82 @@ std::vector<T> Minus(const std::vector<T>& a, const std::vector<T>& b) {
   return out;
 }
 
+// The per-shard cell changes of one direction whose shard count stays.
+void CellChanges(std::vector<CellSetChange>& out, uint32_t ip, Direction dir,
+                 const DirectionRules& from, const DirectionRules& to) {
+  const int shards = NftShardCount(to.cells.size());
+  auto removed = ByShard(Minus(from.cells, to.cells), shards);
+  auto added = ByShard(Minus(to.cells, from.cells), shards);
+  for (int i = 0; i < shards; ++i) {
+    auto& r = removed[static_cast<size_t>(i)];
+    auto& a = added[static_cast<size_t>(i)];
+    if (!r.empty() || !a.empty()) {
+      out.push_back({NftCellSetName(ip, dir, i, shards), std::move(r), std::move(a)});
+    }
+  }
+}
+
 void UpdateDirection(std::string& out, uint32_t ip, Direction dir, const DirectionRules& from,
                      const DirectionRules& to, const std::string& key) {
   if (from == to) {
     return;
   }
-  if (from.enforced && !to.enforced) {
-    DeleteDirection(out, ip, dir);
-    return;
+  if (from.enforced) {
+    if (!to.enforced || NftShardCount(from.cells.size()) != NftShardCount(to.cells.size())) {
+      DeleteDirection(out, ip, dir, from);
+    }
+    if (!to.enforced) {
+      return;
+    }
   }
-  if (!from.enforced && to.enforced) {
+  if (!from.enforced || NftShardCount(from.cells.size()) != NftShardCount(to.cells.size())) {
     CreateDirection(out, ip, dir, to, key);
     return;
   }
   // Element-level difference: removed elements are deleted and new ones added in the same
   // transaction, so the kernel work is proportional to the change, not to the set size.
+  std::vector<CellSetChange> changes;
+  CellChanges(changes, ip, dir, from, to);
+  for (const auto& c : changes) {
+    AddCells(out, c.set, c.removed, "delete");
+  }
+  for (const auto& c : changes) {
+    AddCells(out, c.set, c.added, "add");
+  }
   std::string chain = NftChainName(ip, dir);
-  DirectionRules removed{true, Minus(from.cells, to.cells), Minus(from.other, to.other)};
-  DirectionRules added{true, Minus(to.cells, from.cells), Minus(to.other, from.other)};
-  AddElements(out, chain, removed, "delete");
-  AddElements(out, chain, added, "add");
+  AddOther(out, chain, Minus(from.other, to.other), "delete");
+  AddOther(out, chain, Minus(to.other, from.other), "add");
 }
 
 }  // namespace
+
+int NftShardCount(size_t cells) {
+  int shards = 1;
+  while (shards < kNftMaxShards && cells > static_cast<size_t>(shards) * kNftCellsPerShard) {
+    shards *= 2;
+  }
+  return shards;
+}
+
+int NftCellShard(const AllowCell& cell, int shards) {
+  if (shards <= 1) {
+    return 0;
+  }
+  // splitmix64 over the cell: deterministic, and spreads neighbouring addresses and ports.
+  uint64_t x = (uint64_t{cell.remote.lo} << 32) ^ cell.remote.hi;
+  x ^= (uint64_t{cell.ports.lo} << 48) ^ (uint64_t{cell.ports.hi} << 32) ^
+       static_cast<uint64_t>(cell.protocol);
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  x ^= x >> 31;
+  return static_cast<int>(x % static_cast<uint64_t>(shards));
+}
+
+std::string NftCellSetName(uint32_t ip, Direction dir, int shard, int shards) {
+  std::string chain = NftChainName(ip, dir);
+  return shards <= 1 ? chain + "_p" : fmt::format("{}_p{}", chain, shard);
+}
 
 std::string NftChainName(uint32_t ip, Direction dir) {
   return fmt::format("{}_{:08x}", dir == Direction::kIngress ? 'i' : 'e', ip);
@@ -167,12 +248,12 @@ std::optional<std::vector<CellSetChange>> CellOnlyDiff(const NodeProgram& curren
       const DirectionRules& from =
           dir == Direction::kIngress ? c->second.ingress : c->second.egress;
       const DirectionRules& to = dir == Direction::kIngress ? d->second.ingress : d->second.egress;
-      if (from.enforced != to.enforced || from.other != to.other) {
+      if (from.enforced != to.enforced || from.other != to.other ||
+          NftShardCount(from.cells.size()) != NftShardCount(to.cells.size())) {
         return std::nullopt;
       }
       if (from.cells != to.cells) {
-        changes.push_back({NftChainName(c->first, dir) + "_p", Minus(from.cells, to.cells),
-                           Minus(to.cells, from.cells)});
+        CellChanges(changes, c->first, dir, from, to);
       }
     }
   }

@@ -8,9 +8,10 @@
 //     ip saddr vmap @egress_pods                         # source is a local enforced pod
 //     ip daddr vmap @ingress_pods                        # destination is a local enforced pod
 //   per pod P and direction D (i = ingress, e = egress; <hex> = pod IPv4 in hex):
-//     set  D_<hex>_p  ipv4_addr . inet_proto . inet_service, interval: the allow cells
+//     set  D_<hex>_p  ipv4_addr . inet_proto . inet_service, interval: the allow cells (split
+//                     into D_<hex>_p0 .. _pN-1 when large; see NftShardCount)
 //     set  D_<hex>_o  ipv4_addr, interval: remotes allowed for other protocols (ICMP, ...)
-//     chain D_<hex>:  <remote> . l4proto . th dport @D_<hex>_p counter accept|return
+//     chain D_<hex>:  <remote> . l4proto . th dport @D_<hex>_p counter accept|return (per shard)
 //                     l4proto not tcp/udp/sctp and <remote> @D_<hex>_o counter accept|return
 //                     counter drop
 //   (ingress chains accept; egress chains return so the destination's ingress chain runs next.)
@@ -68,6 +69,20 @@ std::optional<std::vector<CellSetChange>> CellOnlyDiff(const NodeProgram& curren
 
 // Removes the table (agent shutdown with --cleanup, tests).
 std::string RenderNftDelete();
+
+// Large allow-cell sets are split into shards (the kernel's interval-concatenation set type
+// spends time proportional to an element's position when it deletes it: ~5 us per element before
+// it, so one change in a 1,000-cell set cost ~5 ms). A direction with n cells gets the smallest
+// power of two of shards that keeps them at kNftCellsPerShard each on average (at most
+// kNftMaxShards); its chain has one lookup rule per shard. One shard keeps the plain `_p` name.
+// A change that alters the shard count re-creates the direction in the same transaction.
+inline constexpr size_t kNftCellsPerShard = 128;
+inline constexpr int kNftMaxShards = 64;
+int NftShardCount(size_t cells);
+// The shard (0 .. shards-1) a cell belongs to: a hash of the cell, stable across updates.
+int NftCellShard(const AllowCell& cell, int shards);
+// "i_0a000105_p" (one shard) or "i_0a000105_p3".
+std::string NftCellSetName(uint32_t ip, Direction dir, int shard, int shards);
 
 // Chain name of a pod direction ("i_0a000105").
 std::string NftChainName(uint32_t ip, Direction dir);

@@ -1,5 +1,6 @@
 #include "policy/nft_render.h"
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -96,6 +97,80 @@ TEST(NftRenderTest, CellOnlyDiffNamesTheChangedSetsAndNothingElse) {
   NodeProgram moved;
   moved[kIp + 1] = a[kIp];
   EXPECT_FALSE(CellOnlyDiff(a, moved).has_value());
+}
+
+std::vector<AllowCell> ManyCells(uint32_t n, uint16_t port = 80) {
+  std::vector<AllowCell> cells;
+  for (uint32_t i = 0; i < n; ++i) {
+    cells.push_back({{0xac100000 + 2 * i, 0xac100000 + 2 * i}, L4::kTcp, {port, port}});
+  }
+  return cells;
+}
+
+TEST(NftRenderTest, LargeCellSetsAreShardedAndEveryCellLandsOnce) {
+  EXPECT_EQ(NftShardCount(0), 1);
+  EXPECT_EQ(NftShardCount(128), 1);
+  EXPECT_EQ(NftShardCount(129), 2);
+  EXPECT_EQ(NftShardCount(1004), 8);
+  EXPECT_EQ(NftShardCount(1025), 16);
+  EXPECT_EQ(NftShardCount(10'000'000), kNftMaxShards);
+
+  NodeProgram p;
+  p[kIp].key = "x/a";
+  p[kIp].ingress = Rules(ManyCells(300));
+  std::string s = RenderNftFull(p);
+  EXPECT_THAT(s, Not(HasSubstr("i_0a000105_p ")));
+  std::vector<int> per_shard(4);
+  for (const AllowCell& c : p[kIp].ingress.cells) {
+    int shard = NftCellShard(c, 4);
+    ASSERT_GE(shard, 0);
+    ASSERT_LT(shard, 4);
+    ++per_shard[static_cast<size_t>(shard)];
+    EXPECT_EQ(NftCellShard(c, 4), shard);  // stable
+  }
+  for (int i = 0; i < 4; ++i) {
+    std::string set = fmt::format("i_0a000105_p{}", i);
+    EXPECT_THAT(s, HasSubstr("add set inet vpccni_netpol " + set + " {"));
+    EXPECT_THAT(s, HasSubstr("th dport @" + set + " counter accept"));
+    EXPECT_GT(per_shard[static_cast<size_t>(i)], 30);  // spread, not piled up
+  }
+  // Each cell appears exactly once in the whole rendering.
+  for (const AllowCell& c : p[kIp].ingress.cells) {
+    std::string text = net::Ipv4Address(c.remote.lo).ToString() + " . tcp . 80";
+    size_t first = s.find(text);
+    ASSERT_NE(first, std::string::npos) << text;
+    EXPECT_EQ(s.find(text, first + 1), std::string::npos) << text;
+  }
+
+  // One cell changed: a change in exactly the shard sets that hold the two cells.
+  NodeProgram q = p;
+  q[kIp].ingress.cells[7].ports = {81, 81};
+  auto d = CellOnlyDiff(p, q);
+  ASSERT_TRUE(d.has_value());
+  size_t removed = 0;
+  size_t added = 0;
+  for (const CellSetChange& c : *d) {
+    for (const AllowCell& r : c.removed) {
+      EXPECT_EQ(c.set, NftCellSetName(kIp, Direction::kIngress, NftCellShard(r, 4), 4));
+      ++removed;
+    }
+    for (const AllowCell& a : c.added) {
+      EXPECT_EQ(c.set, NftCellSetName(kIp, Direction::kIngress, NftCellShard(a, 4), 4));
+      ++added;
+    }
+  }
+  EXPECT_EQ(removed, 1U);
+  EXPECT_EQ(added, 1U);
+
+  // Crossing a shard boundary re-creates the direction (libnftables path, one transaction).
+  NodeProgram small = p;
+  small[kIp].ingress.cells.resize(100);
+  EXPECT_FALSE(CellOnlyDiff(p, small).has_value());
+  std::string diff = RenderNftDiff(p, small);
+  EXPECT_THAT(diff, HasSubstr("delete chain inet vpccni_netpol i_0a000105\n"));
+  EXPECT_THAT(diff, HasSubstr("delete set inet vpccni_netpol i_0a000105_p3\n"));
+  EXPECT_THAT(diff, HasSubstr("add set inet vpccni_netpol i_0a000105_p {"));
+  EXPECT_LT(diff.find("delete chain"), diff.find("add chain"));
 }
 
 }  // namespace

@@ -223,7 +223,9 @@ Result<std::unique_ptr<NpaServer>> NpaServer::Start(const std::string& path, Han
   if (!parent.empty()) {
     std::filesystem::create_directories(parent, ec);
   }
+
   struct stat st {};
+
   if (::lstat(path.c_str(), &st) == 0) {
     if (!S_ISSOCK(st.st_mode)) {
       return MakeError(ErrorCode::kAlreadyExists, "{} exists and is not a socket", path);
@@ -266,7 +268,9 @@ NpaServer::NpaServer(std::string path, Handler handler, int listen_fd, int wake_
   thread_ = std::thread([this] { Loop(); });
 }
 
-NpaServer::~NpaServer() { Shutdown(); }
+NpaServer::~NpaServer() {
+  Shutdown();
+}
 
 void NpaServer::Shutdown() {
   if (stopped_.exchange(true)) {

@@ -39,7 +39,7 @@ struct NpaRequest {
   std::string method;  // kNpaEnforce or kNpaDelete
   std::string pod_name;
   std::string pod_namespace;
-  std::string pod_ip;  // may be empty for DeletePodNp
+  std::string pod_ip;   // may be empty for DeletePodNp
   std::string if_name;  // host-side interface, informational
 };
 

@@ -6,8 +6,8 @@
 #include "policy/npa.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  auto r = vpccni::policy::DecodeNpaRequest(
-      std::string_view(reinterpret_cast<const char*>(data), size));
+  auto r =
+      vpccni::policy::DecodeNpaRequest(std::string_view(reinterpret_cast<const char*>(data), size));
   if (r) {
     (void)vpccni::policy::EncodeNpaRequest(*r);
   }

@@ -192,5 +192,65 @@ TEST_F(NftNetlinkTest, EnforcerFallsBackWhenTheKernelDisagrees) {
   });
 }
 
+std::vector<AllowCell> ManyCells(uint32_t n) {
+  std::vector<AllowCell> cells;
+  for (uint32_t i = 0; i < n; ++i) {
+    cells.push_back({{0xac100000 + i, 0xac100000 + i},
+                     L4::kTcp,
+                     {uint16_t(1000 + i % 7), uint16_t(1000 + i % 7)}});
+  }
+  return cells;
+}
+
+NodeProgram Sized(uint32_t n) {
+  NodeProgram p = ProgramA();
+  p[kPod].ingress = Rules(ManyCells(n));
+  return p;
+}
+
+TEST_F(NftNetlinkTest, ShardedSetsFollowEditsAndShardCountChanges) {
+  // The union of a direction's shard sets.
+  auto all_cells = [&](const NodeProgram& p) {
+    std::set<std::string> out;
+    int shards = NftShardCount(p.at(kPod).ingress.cells.size());
+    for (int i = 0; i < shards; ++i) {
+      auto e = Elements(NftCellSetName(kPod, Direction::kIngress, i, shards));
+      out.insert(e.begin(), e.end());
+    }
+    return out;
+  };
+  NodeProgram edited = Sized(300);
+  edited[kPod].ingress.cells[10].ports = {2000, 2001};
+  edited[kPod].ingress.cells.erase(edited[kPod].ingress.cells.begin() + 200);
+  std::vector<std::pair<std::string, NodeProgram>> steps = {
+      {"300 cells (4 shards)", Sized(300)},
+      {"one edited, one removed", edited},
+      {"100 cells (1 shard)", Sized(100)},
+      {"600 cells (8 shards)", Sized(600)},
+  };
+  // One enforcer through all steps (each Apply after the first is incremental).
+  std::vector<std::set<std::string>> incremental;
+  InNs([&] {
+    ASSERT_OK_AND_ASSIGN(auto e, NftEnforcer::Create());
+    ASSERT_OK(e->Apply(ProgramA()));
+    for (const auto& [what, program] : steps) {
+      SCOPED_TRACE(what);
+      ASSERT_OK(e->Apply(program));
+      incremental.push_back(all_cells(program));
+    }
+  });
+  ASSERT_EQ(incremental.size(), steps.size());
+  for (size_t i = 0; i < steps.size(); ++i) {
+    const auto& [what, program] = steps[i];
+    SCOPED_TRACE(what);
+    EXPECT_EQ(incremental[i].size(), program.at(kPod).ingress.cells.size());
+    InNs([&] {
+      ASSERT_OK_AND_ASSIGN(auto e, NftEnforcer::Create());
+      ASSERT_OK(e->Apply(program));  // a full replacement, as the reference
+    });
+    EXPECT_EQ(incremental[i], all_cells(program));
+  }
+}
+
 }  // namespace
 }  // namespace vpccni::policy
