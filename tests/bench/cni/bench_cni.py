@@ -9,7 +9,12 @@ an ipamd over its Unix socket: by default the test double cni-test-ipamd (a real
 ipam::Datastore behind rpc::UnixServer) is started; --ipamd-socket uses an already running
 ipamd instead.
 
-usage (root): bench_cni.py --build BUILD_DIR [--n 50] [--ipamd-socket PATH]
+Launching: by default the harness's own thread joins the node netns once and every plugin is
+spawned plainly from it (Python can then use vfork/posix_spawn). --launch preexec joins the netns
+in each child through preexec_fn instead, which forces a full fork of the Python process per
+call: ~1-2 ms of harness time added to every ADD/DEL of both plugins (the earlier method).
+
+usage (root): bench_cni.py --build BUILD_DIR [--n 50] [--ipamd-socket PATH] [--launch thread|preexec]
 """
 import argparse, ctypes, json, os, statistics, subprocess, sys, tempfile, time
 
@@ -21,6 +26,7 @@ ap.add_argument("--build", required=True)
 ap.add_argument("--n", type=int, default=50)
 ap.add_argument("--ipamd-socket")
 ap.add_argument("--ptp-dir", default="/usr/lib/cni")
+ap.add_argument("--launch", choices=["thread", "preexec"], default="thread")
 a = ap.parse_args()
 if os.geteuid() != 0:
     sys.exit("needs root")
@@ -40,7 +46,7 @@ def call(plugin, conf, cmd, cid, netns, cni_args="", in_node=True):
                CNI_NETNS=netns, CNI_IFNAME="eth0", CNI_PATH=a.ptp_dir, CNI_ARGS=cni_args)
     with tempfile.TemporaryFile() as out:
         t0 = time.perf_counter()
-        if in_node:
+        if in_node and a.launch == "preexec":
             p = subprocess.Popen([plugin], stdin=subprocess.PIPE, stdout=out, env=env,
                                  preexec_fn=enter_node, pass_fds=(node_fd,))
         else:
@@ -106,6 +112,8 @@ try:
     ptp = os.path.join(a.ptp_dir, "ptp")
     results = {"vpc-cni": {"ADD": [], "DEL": []}, "ptp+host-local": {"ADD": [], "DEL": []}}
     vw = {"vpc": [], "ptp": []}
+    if a.launch == "thread" and libc.setns(node_fd, CLONE_NEWNET) != 0:
+        raise SystemExit("setns into the node netns failed")
     # Interleaved, so both plugins see the same background load.
     for i in range(a.n):
         cycle(results["vpc-cni"], i, "vpc", vpc, vpc_conf, True)
@@ -134,4 +142,5 @@ print(f"load average during the run: {os.getloadavg()[0]:.1f}")
 for cmd in ("ADD", "DEL"):
     print(f"ratio vpc-cni/ptp {cmd}: wall {med[('vpc-cni', cmd)][0] / med[('ptp+host-local', cmd)][0]:.3f}"
           f" cpu {med[('vpc-cni', cmd)][1] / med[('ptp+host-local', cmd)][1]:.3f}")
-print(f"ipamd: {'cni-test-ipamd (datastore test double)' if ipamd else a.ipamd_socket}")
+print(f"ipamd: {'cni-test-ipamd (datastore test double)' if ipamd else a.ipamd_socket}; "
+      f"launch: {a.launch}")
