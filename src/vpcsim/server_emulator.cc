@@ -100,6 +100,9 @@ struct Emulator::ImdsListener {
   std::string address;  // host:port actually bound
   std::string url;
   std::unique_ptr<TinyHttpServer> server;
+  // The EC2 API inside the bound netns, on the address of --listen (none when not bound).
+  std::unique_ptr<httplib::Server> ec2;
+  std::thread ec2_thread;
   std::mutex mu;  // guards tokens and source
   ImdsTokenStore tokens;
   RandomTokenSource source;
@@ -260,10 +263,9 @@ Result<void> Emulator::SaveSnapshot() {
   return Ok();
 }
 
-Result<void> Emulator::Start() {
-  ASSIGN_OR_RETURN(auto hp, ParseListenAddress(config_.listen));
-  ec2_server_ = std::make_unique<httplib::Server>();
-  auto& s = *ec2_server_;
+std::unique_ptr<httplib::Server> Emulator::NewEc2Server(bool with_admin) {
+  auto server = std::make_unique<httplib::Server>();
+  auto& s = *server;
   s.set_payload_max_length(kMaxQueryBytes + 1024);
   s.set_keep_alive_max_count(100000);
   s.set_tcp_nodelay(true);  // replies go out in one write; avoid Nagle/delayed-ACK stalls
@@ -278,14 +280,23 @@ Result<void> Emulator::Start() {
   auto admin = [this](const httplib::Request& req, httplib::Response& res) {
     HandleAdmin(req, res);
   };
-  auto ec2 = [this](const httplib::Request& req, httplib::Response& res) {
-    HandleEc2(req, res);
+  auto ec2 = [this, with_admin](const httplib::Request& req, httplib::Response& res) {
+    HandleEc2(req, res, /*node_side=*/!with_admin);
   };
-  s.Get("/_emulator/.*", admin);
-  s.Post("/_emulator/.*", admin);
-  s.Delete("/_emulator/.*", admin);
+  if (with_admin) {
+    s.Get("/_emulator/.*", admin);
+    s.Post("/_emulator/.*", admin);
+    s.Delete("/_emulator/.*", admin);
+  }
   s.Post(".*", ec2);
   s.Get(".*", ec2);
+  return server;
+}
+
+Result<void> Emulator::Start() {
+  ASSIGN_OR_RETURN(auto hp, ParseListenAddress(config_.listen));
+  ec2_server_ = NewEc2Server(true);
+  auto& s = *ec2_server_;
   int port = hp.second;
   if (port == 0) {
     port = s.bind_to_any_port(hp.first);
@@ -297,6 +308,8 @@ Result<void> Emulator::Start() {
   }
   std::string host = hp.first.find(':') != std::string::npos ? "[" + hp.first + "]" : hp.first;
   ec2_url_ = fmt::format("http://{}:{}", host, port);
+  ec2_host_ = hp.first;
+  ec2_port_ = port;
   ec2_thread_ = std::thread([this] { ec2_server_->listen_after_bind(); });
   started_ = true;
   std::vector<std::string> regions;
@@ -414,7 +427,7 @@ std::string Emulator::ReadyLine() const {
 
 // ---- EC2 ----------------------------------------------------------------------------------
 
-void Emulator::HandleEc2(const httplib::Request& req, httplib::Response& res) {
+void Emulator::HandleEc2(const httplib::Request& req, httplib::Response& res, bool node_side) {
   const std::string rid = NewRequestId();
   auto send = [&](const Ec2Reply& r) {
     res.status = r.http_status;
@@ -494,7 +507,9 @@ void Emulator::HandleEc2(const httplib::Request& req, httplib::Response& res) {
       (action == "RunInstances" || action == "TerminateInstances" ||
        (binder_ != nullptr && action != "DescribeNetworkInterfaces" &&
         action.rfind("Describe", 0) != 0 && action.rfind("Get", 0) != 0))) {
-    ReconcileListeners(region);
+    // A node-side request must not stop listeners: it may run on the listener it would stop
+    // (the binding loop stops those within 200 ms).
+    ReconcileListeners(region, /*allow_stops=*/!node_side);
   }
   send(reply);
 }
@@ -536,8 +551,14 @@ Result<std::string> Emulator::StartImds(const std::string& instance_id, const st
     return res;
   });
   Result<int> port = MakeError(ErrorCode::kInternal, "not bound");
+  bool ec2_bound = false;
   auto bind = [&] {
     port = l->server->Bind(hp.first, hp.second);
+    if (!netns.empty() && ec2_port_ > 0) {
+      // The node reaches EC2 on the same URL as the host does (a stand-in for a VPC endpoint).
+      l->ec2 = NewEc2Server(false);
+      ec2_bound = l->ec2->bind_to_port(ec2_host_, ec2_port_);
+    }
   };
   if (!netns.empty()) {
     if (binder_ == nullptr) {
@@ -557,6 +578,14 @@ Result<std::string> Emulator::StartImds(const std::string& instance_id, const st
   l->address = fmt::format("{}:{}", host, *port);
   l->url = fmt::format("http://{}:{}", host, *port);
   l->server->Start();
+  if (ec2_bound) {
+    l->ec2_thread = std::thread([s = l->ec2.get()] { s->listen_after_bind(); });
+    LOG_INFO(kLog, "EC2 on {} in netns {}", ec2_url_, netns);
+  } else if (l->ec2) {
+    LOG_WARN(kLog, "EC2 listener {} in netns {} not bound; the node cannot reach EC2 there",
+             ec2_url_, netns);
+    l->ec2.reset();
+  }
   std::string url = l->url;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -578,9 +607,19 @@ void Emulator::StopImds(const std::string& instance_id) {
     l = std::move(it->second);
     imds_.erase(it);
   }
-  l->server->Stop();
-  if (!l->netns.empty() && binder_ != nullptr) {
-    binder_->Unbind(l->netns);
+  StopListener(*l);
+}
+
+void Emulator::StopListener(ImdsListener& l) {
+  l.server->Stop();
+  if (l.ec2) {
+    l.ec2->stop();
+  }
+  if (l.ec2_thread.joinable()) {
+    l.ec2_thread.join();
+  }
+  if (!l.netns.empty() && binder_ != nullptr) {
+    binder_->Unbind(l.netns);
   }
 }
 
@@ -594,14 +633,11 @@ void Emulator::StopAllImds() {
     imds_.clear();
   }
   for (auto& l : all) {
-    l->server->Stop();
-    if (!l->netns.empty() && binder_ != nullptr) {
-      binder_->Unbind(l->netns);
-    }
+    StopListener(*l);
   }
 }
 
-void Emulator::ReconcileListeners(const std::string& region) {
+void Emulator::ReconcileListeners(const std::string& region, bool allow_stops) {
   if (stopping_) {
     return;
   }
@@ -631,7 +667,7 @@ void Emulator::ReconcileListeners(const std::string& region) {
       }
       bool has = imds_.count(id) > 0;
       if (IsTerminal(view->state)) {
-        if (has) {
+        if (has && allow_stops) {
           to_stop.push_back(id);
         }
         continue;

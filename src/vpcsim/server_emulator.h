@@ -127,7 +127,11 @@ class Emulator {
   Result<void> InitState();
   Result<void> LoadSnapshotFile(const std::string& text);
 
-  void HandleEc2(const httplib::Request& req, httplib::Response& res);
+  // node_side: the request came through an EC2 listener inside a bound namespace.
+  void HandleEc2(const httplib::Request& req, httplib::Response& res, bool node_side);
+  // An EC2 Query server (with the /_emulator admin API when with_admin), not yet bound.
+  std::unique_ptr<httplib::Server> NewEc2Server(bool with_admin);
+  void StopListener(ImdsListener& l);
   void HandleAdmin(const httplib::Request& req, httplib::Response& res);
   // Starts an IMDS listener for an instance; returns its URL.
   Result<std::string> StartImds(const std::string& instance_id, const std::string& region,
@@ -136,7 +140,8 @@ class Emulator {
   void StopAllImds();
   // After EC2 mutations: start listeners for new instances, stop them for terminated ones,
   // resync bound namespaces.
-  void ReconcileListeners(const std::string& region);
+  // allow_stops = false leaves listeners of terminated instances running (for a later pass).
+  void ReconcileListeners(const std::string& region, bool allow_stops = true);
   void SnapshotLoop();
   void BindingLoop();
 
@@ -155,6 +160,8 @@ class Emulator {
   std::unique_ptr<httplib::Server> ec2_server_;
   std::thread ec2_thread_;
   std::string ec2_url_;
+  std::string ec2_host_;  // the bound --listen address, reused inside bound namespaces
+  int ec2_port_ = 0;
 
   std::atomic<bool> stopping_{false};
   std::mutex snapshot_mu_;
