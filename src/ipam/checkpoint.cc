@@ -188,49 +188,56 @@ struct AllocationView {
   WallTime at;
 };
 
-// The document; both lists must be ordered by address.
-std::string EncodeSorted(const std::vector<AllocationView>& allocs,
-                         const std::vector<CheckpointCooldown>& cools) {
-  Writer out(64 + allocs.size() * 224 + cools.size() * 64);
+// One allocation object: {"networkName":...,"metadata":{...}}.
+void AppendAllocation(Writer& out, const AllocationView& a) {
+  out += R"({"networkName":)";
+  AppendJsonString(out, a.key->network_name);
+  out += R"(,"containerID":)";
+  AppendJsonString(out, a.key->container_id);
+  out += R"(,"ifName":)";
+  AppendJsonString(out, a.key->if_name);
+  out += ',';
+  AppendAddress(out, a.address);
+  out += R"(,"allocationTimestamp":)";
+  AppendInt(out, ToUnixNanos(a.at));
+  out += R"(,"metadata":{)";
+  const char* sep = "";
+  if (!a.metadata->k8s_namespace.empty()) {
+    out += R"("k8sPodNamespace":)";
+    AppendJsonString(out, a.metadata->k8s_namespace);
+    sep = ",";
+  }
+  if (!a.metadata->k8s_name.empty()) {
+    out += sep;
+    out += R"("k8sPodName":)";
+    AppendJsonString(out, a.metadata->k8s_name);
+    sep = ",";
+  }
+  if (a.metadata->interfaces_count != 0) {
+    out += sep;
+    out += R"("interfacesCount":)";
+    AppendInt(out, a.metadata->interfaces_count);
+  }
+  out += "}}";
+}
+
+// The document around `count` allocations that append_allocation(out, i) writes in address
+// order; cools must be ordered by address.
+template <typename AppendAllocationFn>
+std::string EncodeDocument(size_t count, AppendAllocationFn append_allocation,
+                           const std::vector<CheckpointCooldown>& cools) {
+  Writer out(64 + count * 224 + cools.size() * 64);
   out += R"({"version":")";
   out += kCheckpointVersion;
   out += R"(","allocations":[)";
-  bool first = true;
-  for (const AllocationView& a : allocs) {
-    out += first ? "{" : ",{";
-    first = false;
-    out += R"("networkName":)";
-    AppendJsonString(out, a.key->network_name);
-    out += R"(,"containerID":)";
-    AppendJsonString(out, a.key->container_id);
-    out += R"(,"ifName":)";
-    AppendJsonString(out, a.key->if_name);
-    out += ',';
-    AppendAddress(out, a.address);
-    out += R"(,"allocationTimestamp":)";
-    AppendInt(out, ToUnixNanos(a.at));
-    out += R"(,"metadata":{)";
-    const char* sep = "";
-    if (!a.metadata->k8s_namespace.empty()) {
-      out += R"("k8sPodNamespace":)";
-      AppendJsonString(out, a.metadata->k8s_namespace);
-      sep = ",";
+  for (size_t i = 0; i < count; ++i) {
+    if (i > 0) {
+      out += ',';
     }
-    if (!a.metadata->k8s_name.empty()) {
-      out += sep;
-      out += R"("k8sPodName":)";
-      AppendJsonString(out, a.metadata->k8s_name);
-      sep = ",";
-    }
-    if (a.metadata->interfaces_count != 0) {
-      out += sep;
-      out += R"("interfacesCount":)";
-      AppendInt(out, a.metadata->interfaces_count);
-    }
-    out += "}}";
+    append_allocation(out, i);
   }
   out += R"(],"cooldowns":[)";
-  first = true;
+  bool first = true;
   for (const CheckpointCooldown& c : cools) {
     out += first ? "{" : ",{";
     first = false;
@@ -241,6 +248,20 @@ std::string EncodeSorted(const std::vector<AllocationView>& allocs,
   }
   out += "]}";
   return std::move(out).Take();
+}
+
+std::string EncodeSorted(const std::vector<AllocationView>& allocs,
+                         const std::vector<CheckpointCooldown>& cools) {
+  return EncodeDocument(
+      allocs.size(), [&](Writer& out, size_t i) { AppendAllocation(out, allocs[i]); }, cools);
+}
+
+std::vector<CheckpointCooldown> RunningCooldowns(const Datastore& datastore, WallTime now) {
+  std::vector<CheckpointCooldown> cools;
+  for (const auto& c : datastore.Cooldowns(now)) {
+    cools.push_back({c.address, c.until});
+  }
+  return cools;
 }
 
 constexpr auto kByAddress = [](const auto& a, const auto& b) {
@@ -268,11 +289,33 @@ std::string EncodeDatastoreCheckpoint(const Datastore& datastore, WallTime now) 
   for (const auto& a : datastore.AssignmentRefs()) {
     allocs.push_back({a.address, a.key, a.metadata, a.assigned_at});
   }
-  std::vector<CheckpointCooldown> cools;
-  for (const auto& c : datastore.Cooldowns(now)) {
-    cools.push_back({c.address, c.until});
+  return EncodeSorted(allocs, RunningCooldowns(datastore, now));  // both ordered by address
+}
+
+std::string CheckpointEncoder::Encode(const Datastore& datastore, WallTime now) {
+  // Both are ordered by address: one merge walk that drops, keeps or (re)encodes in place.
+  auto it = cache_.begin();
+  for (const auto& r : datastore.AssignmentRefs()) {
+    while (it != cache_.end() && it->first < r.address) {
+      it = cache_.erase(it);
+    }
+    if (it == cache_.end() || r.address < it->first) {
+      it = cache_.emplace_hint(it, r.address, Cached{});
+    } else if (it->second.at == r.assigned_at && it->second.key == *r.key &&
+               it->second.metadata == *r.metadata) {
+      ++it;
+      continue;
+    }
+    Writer w(256);
+    AppendAllocation(w, {r.address, r.key, r.metadata, r.assigned_at});
+    it->second = {*r.key, *r.metadata, r.assigned_at, std::move(w).Take()};
+    ++it;
   }
-  return EncodeSorted(allocs, cools);  // both already ordered by address
+  cache_.erase(it, cache_.end());
+  auto next = cache_.begin();
+  return EncodeDocument(
+      cache_.size(), [&next](Writer& out, size_t) { out += (next++)->second.json; },
+      RunningCooldowns(datastore, now));
 }
 
 Result<Checkpoint> DecodeCheckpoint(std::string_view text) {

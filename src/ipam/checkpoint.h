@@ -14,6 +14,7 @@
 // ("ipv6" instead of "ipv4" for IPv6 addresses; metadata members are omitted when empty).
 #pragma once
 
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -57,6 +58,25 @@ std::string EncodeCheckpoint(const Checkpoint& checkpoint);
 // EncodeCheckpoint(SnapshotDatastore(datastore, now)) without copying any assignment: ipamd
 // runs it under the datastore lock on every assign and release.
 std::string EncodeDatastoreCheckpoint(const Datastore& datastore, WallTime now);
+
+// EncodeDatastoreCheckpoint with memory: keeps the encoded text of every allocation and reuses it
+// while the datastore holds the same allocation (address, key, metadata and time compared), so a
+// call costs the changed allocations plus copying the rest. Not thread-safe (ipamd calls it under
+// the datastore lock).
+class CheckpointEncoder {
+ public:
+  std::string Encode(const Datastore& datastore, WallTime now);
+
+ private:
+  struct Cached {
+    IpamKey key;
+    PodMetadata metadata;
+    WallTime at{};
+    std::string json;  // the allocation's object
+  };
+
+  std::map<net::IpAddress, Cached> cache_;
+};
 
 // Parses either version. kDataLoss for input that is not a complete JSON document (truncated,
 // corrupt) or lacks a required member or has one of the wrong type, naming it

@@ -1,5 +1,8 @@
 #include "ipam/checkpoint.h"
 
+#include <random>
+
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "testing/result_matchers.h"
@@ -82,6 +85,60 @@ TEST(Checkpoint, DatastoreEncoderEqualsSnapshotEncoder) {
   ASSERT_OK(v6.Assign({"aws-cni", "c2", "eth0"}, {"ns", "gone", 1}, t0));
   ASSERT_OK(v6.Release({"aws-cni", "c2", "eth0"}, t0 + seconds(1)));
   check(v6, 1, 1);
+}
+
+// The caching encoder never serves a stale allocation: after every step of a random churn
+// (addresses reused by other pods, the same pod re-assigned later, metadata changes, CIDRs
+// removed) it writes exactly what the plain encoder writes.
+TEST(Checkpoint, CachingEncoderMatchesThePlainEncoderThroughChurn) {
+  WallTime t = FromUnixNanos(1'800'000'000'000'000'000);
+  Datastore ds(Datastore::Options{.cooldown = std::chrono::seconds(0)});
+  ASSERT_OK(ds.AddEni({.id = "eni-a"}, t));
+  ASSERT_OK(ds.AddEni({.id = "eni-b", .device_number = 1}, t));
+  for (int i = 0; i < 6; ++i) {
+    ASSERT_OK(ds.AddIpv4Cidr(i % 2 ? "eni-a" : "eni-b",
+                             *net::Ipv4Cidr::Parse(fmt::format("10.0.{}.{}/32", 9 - i, 7 + i)),
+                             false));
+  }
+  CheckpointEncoder enc;
+  {
+    // One address changes hands within one instant: only the key tells the two apart.
+    Datastore one(Datastore::Options{.cooldown = std::chrono::seconds(0)});
+    ASSERT_OK(one.AddEni({.id = "eni-a"}, t));
+    ASSERT_OK(one.AddIpv4Cidr("eni-a", *net::Ipv4Cidr::Parse("10.0.0.9/32"), false));
+    ASSERT_OK(one.Assign({"aws-cni", "a", "eth0"}, {"ns", "p", 1}, t));
+    CheckpointEncoder e1;
+    ASSERT_EQ(e1.Encode(one, t), EncodeDatastoreCheckpoint(one, t));
+    ASSERT_OK(one.Release({"aws-cni", "a", "eth0"}, t));
+    ASSERT_OK(one.Assign({"aws-cni", "b", "eth0"}, {"ns", "p", 1}, t));
+    EXPECT_EQ(e1.Encode(one, t), EncodeDatastoreCheckpoint(one, t));
+    ASSERT_OK(one.Release({"aws-cni", "b", "eth0"}, t));
+    ASSERT_OK(one.Assign({"aws-cni", "b", "eth0"}, {"ns", "q", 1}, t));  // metadata only
+    EXPECT_EQ(e1.Encode(one, t), EncodeDatastoreCheckpoint(one, t));
+  }
+  std::mt19937 rng(7);
+  int removed = 0;
+  for (int step = 0; step < 400; ++step) {
+    // Often no time passes: an address can go to another pod within the same instant.
+    t += std::chrono::milliseconds(rng() % 3 == 0 ? 1 : 0);
+    std::string pod = fmt::format("c{}", rng() % 8);
+    switch (rng() % 4) {
+      case 0:
+      case 1:
+        (void)ds.Assign({"aws-cni", pod, "eth0"}, {"ns", pod + (rng() % 2 ? "x" : ""), 1}, t);
+        break;
+      case 2:
+        (void)ds.Release({"aws-cni", pod, "eth0"}, t);
+        break;
+      default:
+        if (step == 300 && removed == 0) {  // a CIDR goes (and its pod with it)
+          (void)ds.RemoveIpv4Cidr("eni-a", *net::Ipv4Cidr::Parse("10.0.8.8/32"), true);
+          removed = 1;
+        }
+    }
+    ASSERT_EQ(enc.Encode(ds, t), EncodeDatastoreCheckpoint(ds, t)) << "step " << step;
+  }
+  EXPECT_GT(ds.AssignedCount(), 0U);
 }
 
 TEST(Checkpoint, DecodesUpstreamV1) {

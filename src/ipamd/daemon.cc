@@ -1137,7 +1137,7 @@ HttpResponse Daemon::Introspect(std::string_view path) {
 
 Result<void> Daemon::PersistLocked(const ipam::Datastore& ds) {
   return ipam::WriteFileAtomic(options_.config.backing_store,
-                               ipam::EncodeDatastoreCheckpoint(ds, ports_.clock->Now()));
+                               checkpoint_encoder_.Encode(ds, ports_.clock->Now()));
 }
 
 Result<rpc::AddNetworkReply> Daemon::AddNetwork(const rpc::AddNetworkRequest& req) {

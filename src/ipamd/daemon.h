@@ -27,6 +27,7 @@
 #include "base/result.h"
 #include "cloud/ec2_api.h"
 #include "cloud/instance_limits.h"
+#include "ipam/checkpoint.h"
 #include "ipam/config.h"
 #include "ipam/pool_manager.h"
 #include "ipamd/config.h"
@@ -66,13 +67,13 @@ struct DaemonOptions {
 };
 
 struct DaemonPorts {
-  cloud::Ec2Api* ec2 = nullptr;          // required
-  NodeMetadata* metadata = nullptr;      // required
-  Clock* clock = nullptr;                // required
-  metrics::Registry* registry = nullptr;  // required
+  cloud::Ec2Api* ec2 = nullptr;               // required
+  NodeMetadata* metadata = nullptr;           // required
+  Clock* clock = nullptr;                     // required
+  metrics::Registry* registry = nullptr;      // required
   metrics::AwsCniMetrics* metrics = nullptr;  // required
-  HostNetworking* host = nullptr;        // null: no host networking (--no-host-network)
-  k8s::DirectorySource* k8s = nullptr;   // null: no Kubernetes object source
+  HostNetworking* host = nullptr;             // null: no host networking (--no-host-network)
+  k8s::DirectorySource* k8s = nullptr;        // null: no Kubernetes object source
 };
 
 class Daemon : public rpc::IpamService {
@@ -101,6 +102,7 @@ class Daemon : public rpc::IpamService {
 
   // True once bootstrap finished and the pool had a free address at least once.
   bool ready() const { return ready_.load(); }
+
   // Called once when ready() turns true (the main starts the socket and writes the ready file).
   void OnReady(std::function<void()> fn);
 
@@ -116,6 +118,7 @@ class Daemon : public rpc::IpamService {
 
   // Test access.
   ipam::PoolManager* pool() { return pool_.get(); }
+
   const InstanceIdentity& identity() const { return identity_; }
 
  private:
@@ -142,6 +145,7 @@ class Daemon : public rpc::IpamService {
   InstanceIdentity identity_;
   cloud::InstanceLimits limits_;
   std::unique_ptr<ipam::PoolManager> pool_;
+  ipam::CheckpointEncoder checkpoint_encoder_;  // used under the datastore lock only
   std::string primary_eni_id_;
   std::string primary_subnet_id_;
   std::string vpc_id_;

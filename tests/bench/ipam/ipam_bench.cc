@@ -119,6 +119,23 @@ void BM_EncodeDatastoreCheckpoint_Prefixes250(benchmark::State& state) {
 
 BENCHMARK(BM_EncodeDatastoreCheckpoint_Prefixes250);
 
+// ipamd's steady state: one pod changed since the previous checkpoint.
+void BM_CachingEncoderOneChange_Prefixes250(benchmark::State& state) {
+  Datastore ds = FullNode(true, 1, 16, 250);
+  CheckpointEncoder enc;
+  (void)enc.Encode(ds, kT0);
+  IpamKey key{"aws-cni", "churn", "eth0"};
+  WallTime now = kT0;
+  for (auto _ : state) {
+    now += std::chrono::seconds(1);
+    (void)ds.Assign(key, {"ns", "churn", 1}, now);
+    benchmark::DoNotOptimize(enc.Encode(ds, now));
+    (void)ds.Release(key, now);
+  }
+}
+
+BENCHMARK(BM_CachingEncoderOneChange_Prefixes250);
+
 void BM_SnapshotOnly_Prefixes250(benchmark::State& state) {
   Datastore ds = FullNode(true, 1, 16, 250);
   for (auto _ : state) {
