@@ -193,10 +193,14 @@ Result<void> NftNetlink::Apply(std::string_view table, const std::vector<CellSet
     ASSIGN_OR_RETURN(auto msgs, netlink::SplitMessages(
                                     std::span<const uint8_t>(buf.data(), static_cast<size_t>(n))));
     for (const auto& m : msgs) {
-      if (m.type != NLMSG_ERROR || m.seq < acked_first || m.seq >= acked_end) {
+      // BATCH_BEGIN (first) and BATCH_END (acked_end) are never acked but can carry an error
+      // (e.g. EPERM for the whole batch).
+      if (m.type != NLMSG_ERROR || m.seq < first || m.seq > acked_end) {
         continue;
       }
-      --pending;
+      if (m.seq >= acked_first && m.seq < acked_end) {
+        --pending;
+      }
       ASSIGN_OR_RETURN(int err, netlink::DecodeErrorCode(m));
       if (err != 0 && !failure) {
         std::string text = netlink::DecodeExtAckMessage(m);

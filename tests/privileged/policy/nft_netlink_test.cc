@@ -5,8 +5,10 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <functional>
 #include <set>
@@ -170,6 +172,34 @@ TEST_F(NftNetlinkTest, RefusedBatchChangesNothing) {
     ASSERT_OK(nl.Apply(kNftTable, *CellOnlyDiff(ProgramB(), ProgramA())));
   });
   EXPECT_EQ(Elements("i_0afa0002_p"), before);
+}
+
+// Without CAP_NET_ADMIN the kernel refuses the batch at its first message: a prompt error,
+// not a wait for acknowledgements that never come.
+TEST_F(NftNetlinkTest, UnprivilegedBatchIsRefusedPromptly) {
+  InNs([&] {
+    ASSERT_OK_AND_ASSIGN(auto e, NftEnforcer::Create());
+    ASSERT_OK(e->Apply(ProgramA()));
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      if (::setgid(65534) != 0 || ::setuid(65534) != 0) {
+        ::_exit(3);
+      }
+      auto nl = NftNetlink::Open();
+      if (!nl) {
+        ::_exit(4);
+      }
+      auto start = std::chrono::steady_clock::now();
+      auto r = nl->Apply(kNftTable, *CellOnlyDiff(ProgramA(), ProgramB()));
+      bool prompt = std::chrono::steady_clock::now() - start < std::chrono::seconds(2);
+      ::_exit(!r && r.error().code == ErrorCode::kPermissionDenied && prompt ? 0 : 5);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 0);
+  });
+  EXPECT_EQ(Elements("i_0afa0002_p").size(), 3U);
 }
 
 TEST_F(NftNetlinkTest, EnforcerFallsBackWhenTheKernelDisagrees) {
