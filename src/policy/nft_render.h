@@ -50,7 +50,8 @@ using NodeProgram = std::map<uint32_t, PodProgram>;
 std::string RenderNftFull(const NodeProgram& desired);
 
 // The commands turning `current` into `desired`; empty when they are equal. Unchanged pods and
-// directions produce no commands; changed allow sets are flushed and refilled.
+// directions produce no commands; changed sets get element deletions and additions; a direction
+// whose shard count changes is deleted and created again (all in one transaction).
 std::string RenderNftDiff(const NodeProgram& current, const NodeProgram& desired);
 
 // A change confined to the allow cells of one existing `<chain>_p` set.
