@@ -652,6 +652,9 @@ PoolStats Datastore::Stats(WallTime now) const {
     if (options_.ipv6) {
       // IPv6 pools are not counted in the IPv4 warm-pool math.
       es.ipv6_prefixes = static_cast<int>(e.v6.size());
+      if (!e.spec.is_excluded) {
+        s.ipv6_prefixes += es.ipv6_prefixes;
+      }
     }
     s.total_prefixes += es.prefixes;
     s.free_prefixes += es.free_prefixes;

@@ -73,6 +73,8 @@ struct PoolStats {
   int idle_prefixes = 0;
   int eni_count = 0;
   int excluded_eni_count = 0;
+  // IPv6 mode: /80 prefixes held (each is practically never exhausted; not in the math above).
+  int ipv6_prefixes = 0;
   bool has_trunk = false;
   bool prefix_delegation = false;
   // By device number.

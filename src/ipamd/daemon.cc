@@ -1062,7 +1062,7 @@ void Daemon::MaybeBecomeReady() {
     return;
   }
   ipam::PoolStats stats = pool_->Stats();
-  bool can_assign = stats.Available(false) > 0 || stats.assigned > 0;
+  bool can_assign = stats.Available(false) > 0 || stats.assigned > 0 || stats.ipv6_prefixes > 0;
   if (!can_assign) {
     return;
   }
@@ -1074,7 +1074,11 @@ void Daemon::MaybeBecomeReady() {
     }
     cb = on_ready_;
   }
-  LOG_INFO(kLog, "ready: {} addresses, {} free", stats.total, stats.Available(false));
+  if (stats.ipv6_prefixes > 0) {
+    LOG_INFO(kLog, "ready: {} IPv6 /80 prefix(es)", stats.ipv6_prefixes);
+  } else {
+    LOG_INFO(kLog, "ready: {} addresses, {} free", stats.total, stats.Available(false));
+  }
   if (cb) {
     cb();
   }
