@@ -7,11 +7,13 @@ ENABLE_IPv6=true ENABLE_IPv4=false ENABLE_PREFIX_DELEGATION=true, and:
    `aws ec2 describe-network-interfaces` shows; no IPv4 warm pool and no second ENI appear;
  - hands pods distinct addresses inside that /80 (idempotently per container) with the main
    route table, and takes them back;
- - keeps an assignment across a SIGKILL restart (checkpoint), without a second prefix.
+ - keeps an assignment across a SIGKILL restart (checkpoint), without a second prefix;
+ - exits 0 on SIGTERM, removing its socket and keeping the checkpoint.
 """
 
 import ipaddress
 import os
+import signal
 import sys
 import time
 
@@ -69,6 +71,12 @@ def test_ipv6_node():
         time.sleep(1)  # a few pool passes
         enis = e2e.instance_enis(emu.ec2, iid)
         assert len(enis) == 1 and len(enis[0].get("Ipv6Prefixes", [])) == 1, enis
+
+        # SIGTERM: in-flight work finishes, exit 0, the socket is gone, the checkpoint stays.
+        d.proc.send_signal(signal.SIGTERM)
+        assert d.proc.wait(timeout=10) == 0, d.log_tail()
+        assert not os.path.exists(d.socket_path)
+        assert "v6-1" in open(os.path.join(d.workdir, "ipam.json")).read()
 
 
 if __name__ == "__main__":
