@@ -9,7 +9,8 @@
 //             <gw> lladdr <host veth MAC>; gw = 169.254.1.(i+1) or fe80::(i+1). For interface
 //             index i > 0 the two routes go to table i and a rule prio 1 from <podIP> lookup i.
 // Host netns: veth <host_veth_name> with a random locally administered MAC, sysctls
-//             net/ipv6/conf/<veth>/{accept_ra=0,accept_redirects=1,forwarding=0} before up; route
+//             net/ipv6/conf/<veth>/{accept_ra=0,accept_redirects=1,forwarding=0} (+accept_dad=0
+//             for IPv6 pods) before up; route
 //             <podIP>/32 dev <veth> scope link (main, replace); rule 512 to <podIP> lookup main;
 //             rule 1536 from <podIP> lookup <table> when table != main.
 //
@@ -68,8 +69,9 @@ std::vector<netlink::Op> PodContainerOps(const PodNetworkConfig& cfg, int contai
                                          const net::MacAddress& host_veth_mac);
 // Ops in the host netns once the host end has index host_veth_index (link up, route, rules).
 std::vector<netlink::Op> PodHostOps(const PodNetworkConfig& cfg, int host_veth_index);
-// Host veth sysctls set before it goes up.
-std::vector<netlink::SysctlSetting> HostVethSysctls(const std::string& host_veth_name);
+// Host veth sysctls set before it goes up (IPv6 pods: also no DAD on its link-local).
+std::vector<netlink::SysctlSetting> HostVethSysctls(const std::string& host_veth_name,
+                                                    bool ipv6_pod);
 // DEL in the host netns: rule 512, `extra_from_rules` + 1 copies of the 1536 `from` rule (deleted
 // until ENOENT), and the host route (restricted to host_veth_index when > 0). All tolerate
 // missing objects.

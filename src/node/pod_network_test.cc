@@ -87,7 +87,7 @@ TEST(PodNetworkSpec, GatewayAndSysctls) {
   EXPECT_EQ(PodGateway(false, 0).ToString(), "169.254.1.1");
   EXPECT_EQ(PodGateway(false, 2).ToString(), "169.254.1.3");
   EXPECT_EQ(PodGateway(true, 0).ToString(), "fe80::1");
-  auto s = HostVethSysctls("eni123");
+  auto s = HostVethSysctls("eni123", false);
   ASSERT_EQ(s.size(), 3U);
   EXPECT_EQ(s[0].key, "net/ipv6/conf/eni123/accept_ra");
   EXPECT_EQ(s[0].value, "0");
@@ -95,6 +95,10 @@ TEST(PodNetworkSpec, GatewayAndSysctls) {
   EXPECT_EQ(s[1].value, "1");
   EXPECT_EQ(s[2].key, "net/ipv6/conf/eni123/forwarding");
   EXPECT_EQ(s[2].value, "0");
+  auto v6 = HostVethSysctls("eni123", true);
+  ASSERT_EQ(v6.size(), 4U);
+  EXPECT_EQ(v6[3].key, "net/ipv6/conf/eni123/accept_dad");
+  EXPECT_EQ(v6[3].value, "0");
 }
 
 TEST(PodNetworkSpec, RandomMacIsLocalUnicast) {
