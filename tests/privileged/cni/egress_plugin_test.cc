@@ -20,7 +20,9 @@ namespace {
 
 using nlohmann::json;
 
-std::string EgressPath() { return std::string(VPCCNI_BINARY_DIR) + "/bin/egress-cni"; }
+std::string EgressPath() {
+  return std::string(VPCCNI_BINARY_DIR) + "/bin/egress-cni";
+}
 
 class EgressPluginTest : public ::testing::Test {
  protected:
@@ -37,6 +39,7 @@ class EgressPluginTest : public ::testing::Test {
       ASSERT_OK(netlink::Netns::CreateNamed(ns));
     }
   }
+
   void TearDown() override {
     for (const auto& ns : {pod_, ext_, node_}) {
       if (!ns.empty()) {
@@ -46,24 +49,25 @@ class EgressPluginTest : public ::testing::Test {
   }
 
   std::string Conf(bool v4, const json& prev, const std::string& node_ip) {
-    json j = {{"cniVersion", "1.0.0"},
-              {"name", "aws-cni"},
-              {"type", "egress-cni"},
-              {"mtu", "9001"},
-              {"enabled", "true"},
-              {"randomizeSNAT", "prng"},
-              {"nodeIP", node_ip},
-              {"ipam",
-               {{"ranges",
-                 json::array({json::array(
-                     {{{"subnet", v4 ? "169.254.172.0/22" : "fd00::ac:00/118"}}})})},
-                {"routes", json::array({{{"dst", v4 ? "0.0.0.0/0" : "::/0"}}})},
-                {"dataDir", dir_.path()}}}};
+    json j = {
+        {"cniVersion", "1.0.0"},
+        {"name", "aws-cni"},
+        {"type", "egress-cni"},
+        {"mtu", "9001"},
+        {"enabled", "true"},
+        {"randomizeSNAT", "prng"},
+        {"nodeIP", node_ip},
+        {"ipam",
+         {{"ranges",
+           json::array({json::array({{{"subnet", v4 ? "169.254.172.0/22" : "fd00::ac:00/118"}}})})},
+          {"routes", json::array({{{"dst", v4 ? "0.0.0.0/0" : "::/0"}}})},
+          {"dataDir", dir_.path()}}}};
     if (!prev.is_null()) {
       j["prevResult"] = prev;
     }
     return j.dump();
   }
+
   PluginRun Run(const std::string& cmd, const std::string& conf, const std::string& netns) {
     return RunPlugin(EgressPath(),
                      {{"CNI_COMMAND", cmd},
@@ -97,7 +101,8 @@ TEST_F(EgressPluginTest, Ipv4EgressIsSnatedToTheNode) {
   auto addrs = IpJson(pod_, "-4 addr show dev v4if0");
   ASSERT_EQ(addrs.size(), 1u);
   EXPECT_EQ(addrs[0]["addr_info"][0]["local"], "169.254.172.2");
-  EXPECT_EQ(Sh("ip netns exec " + node_ + " nft list table ip vpccni-egress | grep -q "
+  EXPECT_EQ(Sh("ip netns exec " + node_ +
+               " nft list table ip vpccni-egress | grep -q "
                "'169.254.172.2 : jump snat-169-254-172-2'"),
             0);
   // A TCP connection from the pod's egress address reaches the outside as the node.
@@ -106,7 +111,8 @@ TEST_F(EgressPluginTest, Ipv4EgressIsSnatedToTheNode) {
                        " timeout 10 python3 -c \"import socket;s=socket.socket();"
                        "s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1);"
                        "s.bind(('192.0.2.2',18080));s.listen(1);c,a=s.accept();"
-                       "open('" + peer_file + "','w').write(a[0])\" &";
+                       "open('" +
+                       peer_file + "','w').write(a[0])\" &";
   ASSERT_EQ(Sh(server), 0);
   int connected = 1;
   for (int i = 0; i < 50 && connected != 0; ++i) {
@@ -132,7 +138,8 @@ TEST_F(EgressPluginTest, Ipv4EgressIsSnatedToTheNode) {
   EXPECT_EQ(Run("CHECK", Conf(true, final_result, "192.0.2.1"), pod_).exit_code, 0);
   PluginRun del = Run("DEL", Conf(true, final_result, "192.0.2.1"), pod_);
   EXPECT_EQ(del.exit_code, 0) << del.out << del.err;
-  EXPECT_NE(Sh("ip netns exec " + node_ + " nft list table ip vpccni-egress | grep -q "
+  EXPECT_NE(Sh("ip netns exec " + node_ +
+               " nft list table ip vpccni-egress | grep -q "
                "169.254.172.2"),
             0);
   PluginRun del2 = Run("DEL", Conf(true, nullptr, "192.0.2.1"), "");
@@ -147,6 +154,12 @@ TEST_F(EgressPluginTest, Ipv6EgressForIpv4ClusterPods) {
   json prev_v4 = json::parse(R"({"cniVersion":"1.0.0",
       "interfaces":[{"name":"eni0123456789a"},{"name":"eth0","sandbox":"/x"}],
       "ips":[{"address":"10.0.0.5/32","interface":1}]})");
+  // node <-> outside link: the node's IPv6 is 2001:db8::1.
+  ASSERT_EQ(Sh("ip -n " + node_ + " link add up0 type veth peer name down0 netns " + ext_), 0);
+  ASSERT_EQ(Sh("ip -n " + node_ + " addr add 2001:db8::1/64 dev up0 nodad && ip -n " + node_ +
+               " link set up0 up && ip -n " + ext_ + " addr add 2001:db8::2/64 dev down0 nodad" +
+               " && ip -n " + ext_ + " link set down0 up && ip -n " + ext_ + " link set lo up"),
+            0);
   PluginRun add = Run("ADD", Conf(false, prev_v4, "2001:db8::1"), pod_);
   ASSERT_EQ(add.exit_code, 0) << add.out << add.err;
   EXPECT_EQ(add.json["interfaces"][3]["name"], "v6if0");
@@ -157,9 +170,38 @@ TEST_F(EgressPluginTest, Ipv6EgressForIpv4ClusterPods) {
     }
   }
   EXPECT_TRUE(found);
-  EXPECT_EQ(Sh("ip netns exec " + node_ + " nft list table ip6 vpccni-egress | grep -q "
+  EXPECT_EQ(Sh("ip netns exec " + node_ +
+               " nft list table ip6 vpccni-egress | grep -q "
                "'snat to 2001:db8::1 fully-random'"),
             0);
+  // A TCP connection from the pod's IPv6 egress address reaches the outside as the node.
+  std::string peer_file = dir_.File("peer6");
+  std::string server = "ip netns exec " + ext_ +
+                       " timeout 10 python3 -c \"import socket;s=socket.socket(socket.AF_INET6);"
+                       "s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1);"
+                       "s.bind(('2001:db8::2',18081));s.listen(1);c,a=s.accept();"
+                       "open('" +
+                       peer_file + "','w').write(a[0])\" &";
+  ASSERT_EQ(Sh(server), 0);
+  int connected = 1;
+  for (int i = 0; i < 50 && connected != 0; ++i) {
+    connected = Sh("ip netns exec " + pod_ +
+                   " python3 -c \"import socket;socket.create_connection(('2001:db8::2',18081),1)\""
+                   " 2>/dev/null");
+    if (connected != 0) {
+      ::usleep(100000);
+    }
+  }
+  ASSERT_EQ(connected, 0);
+  std::string peer;
+  for (int i = 0; i < 50 && peer.empty(); ++i) {
+    std::ifstream in(peer_file);
+    std::getline(in, peer);
+    if (peer.empty()) {
+      ::usleep(100000);
+    }
+  }
+  EXPECT_EQ(peer, "2001:db8::1") << "IPv6 egress must be SNATed to the node address";
   EXPECT_EQ(Run("DEL", Conf(false, add.json, "2001:db8::1"), pod_).exit_code, 0);
 }
 
