@@ -40,10 +40,10 @@ Error ErrnoToError(int err, std::string message) {
   return e;
 }
 
-Result<NetlinkSocket> NetlinkSocket::Open() {
-  int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+Result<NetlinkSocket> NetlinkSocket::Open(int protocol) {
+  int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
   if (fd < 0) {
-    return ErrnoToError(errno, "socket(AF_NETLINK, NETLINK_ROUTE)");
+    return ErrnoToError(errno, fmt::format("socket(AF_NETLINK, {})", protocol));
   }
   NetlinkSocket s(fd);
   int one = 1;

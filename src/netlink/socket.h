@@ -7,6 +7,8 @@
 // thread-safe: use one socket per thread (or guard it).
 #pragma once
 
+#include <linux/netlink.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -28,7 +30,8 @@ struct Reply {
 class NetlinkSocket {
  public:
   // Opens a socket in the calling thread's current netns. kInternal with sys_errno on failure.
-  static Result<NetlinkSocket> Open();
+  // Other protocols (NETLINK_NETFILTER) get the same options; Exchange() is rtnetlink's.
+  static Result<NetlinkSocket> Open(int protocol = NETLINK_ROUTE);
   // Opens a socket inside netns_fd (setns() on a helper thread; the caller's netns is untouched).
   static Result<NetlinkSocket> OpenInNetns(int netns_fd);
 

@@ -6,7 +6,6 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -108,45 +107,8 @@ std::vector<uint8_t> EncodeCellBatch(std::string_view table,
 }
 
 Result<NftNetlink> NftNetlink::Open() {
-  int fd = ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
-  if (fd < 0) {
-    return netlink::ErrnoToError(errno, "socket(AF_NETLINK, NETLINK_NETFILTER)");
-  }
-  NftNetlink s(fd);
-  int one = 1;
-  (void)::setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
-  (void)::setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
-  timeval tv{};
-  tv.tv_sec = 5;
-  (void)::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  sockaddr_nl addr{};
-  addr.nl_family = AF_NETLINK;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    return netlink::ErrnoToError(errno, "bind(netlink)");
-  }
-  return s;
-}
-
-NftNetlink::NftNetlink(NftNetlink&& o) noexcept : fd_(o.fd_), seq_(o.seq_) {
-  o.fd_ = -1;
-}
-
-NftNetlink& NftNetlink::operator=(NftNetlink&& o) noexcept {
-  if (this != &o) {
-    if (fd_ >= 0) {
-      ::close(fd_);
-    }
-    fd_ = o.fd_;
-    seq_ = o.seq_;
-    o.fd_ = -1;
-  }
-  return *this;
-}
-
-NftNetlink::~NftNetlink() {
-  if (fd_ >= 0) {
-    ::close(fd_);
-  }
+  ASSIGN_OR_RETURN(auto socket, netlink::NetlinkSocket::Open(NETLINK_NETFILTER));
+  return NftNetlink(std::move(socket));
 }
 
 Result<void> NftNetlink::Apply(std::string_view table, const std::vector<CellSetChange>& changes) {
@@ -172,8 +134,8 @@ Result<void> NftNetlink::Apply(std::string_view table, const std::vector<CellSet
   kernel.nl_family = AF_NETLINK;
   ssize_t sent = 0;
   do {
-    sent = ::sendto(fd_, batch.data(), batch.size(), 0, reinterpret_cast<sockaddr*>(&kernel),
-                    sizeof(kernel));
+    sent = ::sendto(socket_.fd(), batch.data(), batch.size(), 0,
+                    reinterpret_cast<sockaddr*>(&kernel), sizeof(kernel));
   } while (sent < 0 && errno == EINTR);
   if (sent < 0) {
     return netlink::ErrnoToError(errno, "nf_tables batch sendto");
@@ -185,7 +147,7 @@ Result<void> NftNetlink::Apply(std::string_view table, const std::vector<CellSet
   while (pending > 0) {
     ssize_t n = 0;
     do {
-      n = ::recv(fd_, buf.data(), buf.size(), 0);
+      n = ::recv(socket_.fd(), buf.data(), buf.size(), 0);
     } while (n < 0 && errno == EINTR);
     if (n < 0) {
       return netlink::ErrnoToError(errno, "nf_tables batch reply");

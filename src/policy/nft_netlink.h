@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "netlink/socket.h"
 #include "policy/compiler.h"
 #include "policy/nft_render.h"
 
@@ -37,11 +38,6 @@ class NftNetlink {
  public:
   // kInternal with sys_errno when the socket cannot be opened.
   static Result<NftNetlink> Open();
-  NftNetlink(NftNetlink&& o) noexcept;
-  NftNetlink& operator=(NftNetlink&& o) noexcept;
-  NftNetlink(const NftNetlink&) = delete;
-  NftNetlink& operator=(const NftNetlink&) = delete;
-  ~NftNetlink();
 
   // Applies the changes in one transaction: all or nothing. Errors: the kernel's errno and
   // extended-ack text for the first message it refused (kNotFound for a missing element, set or
@@ -49,9 +45,9 @@ class NftNetlink {
   Result<void> Apply(std::string_view table, const std::vector<CellSetChange>& changes);
 
  private:
-  explicit NftNetlink(int fd) : fd_(fd) {}
+  explicit NftNetlink(netlink::NetlinkSocket socket) : socket_(std::move(socket)) {}
 
-  int fd_ = -1;
+  netlink::NetlinkSocket socket_;
   uint32_t seq_ = 1;
 };
 

@@ -37,15 +37,21 @@ def by_device(emu, iid):
     return {e["Attachment"]["DeviceIndex"]: e for e in e2e.instance_enis(emu.ec2, iid)}
 
 
+def node_with_secondary_cidr(cleanup):
+    """An emulator and an m5.large whose VPC also has 100.64.0.0/16: (emu, inst, vpc)."""
+    emu = e2e.Emulator.start(cleanup)
+    inst = emu.launch_instance("m5.large")
+    vpc = node_vpc(emu, inst["instance_id"])
+    e2e.aws_ec2(emu.ec2, "associate-vpc-cidr-block", "--vpc-id", vpc, "--cidr-block",
+                "100.64.0.0/16")
+    return emu, inst, vpc
+
+
 def test_custom_networking():
     e2e.require_root()
     with e2e.Cleanup() as cleanup:
-        emu = e2e.Emulator.start(cleanup)
-        inst = emu.launch_instance("m5.large")
+        emu, inst, vpc = node_with_secondary_cidr(cleanup)
         iid = inst["instance_id"]
-        vpc = node_vpc(emu, iid)
-        e2e.aws_ec2(emu.ec2, "associate-vpc-cidr-block", "--vpc-id", vpc, "--cidr-block",
-                    "100.64.0.0/16")
         pod_subnet = subnet(emu, vpc, "100.64.0.0/24")
         sg = e2e.aws_ec2(emu.ec2, "create-security-group", "--group-name", "pods",
                          "--description", "pods", "--vpc-id", vpc)["GroupId"]
@@ -83,12 +89,8 @@ def test_custom_networking():
 def test_subnet_discovery():
     e2e.require_root()
     with e2e.Cleanup() as cleanup:
-        emu = e2e.Emulator.start(cleanup)
-        inst = emu.launch_instance("m5.large")
+        emu, inst, vpc = node_with_secondary_cidr(cleanup)
         iid = inst["instance_id"]
-        vpc = node_vpc(emu, iid)
-        e2e.aws_ec2(emu.ec2, "associate-vpc-cidr-block", "--vpc-id", vpc, "--cidr-block",
-                    "100.64.0.0/16")
         subnet(emu, vpc, "100.64.192.0/26", tag="1")       # valid, small
         big = subnet(emu, vpc, "100.64.128.0/18", tag="1")  # valid, most free addresses
         subnet(emu, vpc, "100.64.0.0/17", tag="0")          # excluded, though the largest

@@ -78,6 +78,39 @@ class EgressPluginTest : public ::testing::Test {
                      conf, "/var/run/netns/" + node_);
   }
 
+  // Connects from the pod to a TCP server in the outside namespace on `server_ip`; returns the
+  // source address the server saw ("" when no connection was made within 5 s).
+  std::string PeerSeenOutside(const std::string& server_ip, int port) {
+    const bool v6 = server_ip.find(':') != std::string::npos;
+    std::string peer_file = dir_.File("peer-" + std::to_string(port));
+    std::string server = "ip netns exec " + ext_ + " timeout 10 python3 -c \"import socket;" +
+                         "s=socket.socket(socket." + (v6 ? "AF_INET6" : "AF_INET") + ");" +
+                         "s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1);" + "s.bind(('" +
+                         server_ip + "'," + std::to_string(port) + "));s.listen(1);" +
+                         "c,a=s.accept();open('" + peer_file + "','w').write(a[0])\" &";
+    if (Sh(server) != 0) {
+      return "";
+    }
+    int connected = 1;
+    for (int i = 0; i < 50 && connected != 0; ++i) {
+      connected = Sh("ip netns exec " + pod_ + " python3 -c \"import socket;" +
+                     "socket.create_connection(('" + server_ip + "'," + std::to_string(port) +
+                     "),1)\" 2>/dev/null");
+      if (connected != 0) {
+        ::usleep(100000);
+      }
+    }
+    std::string peer;
+    for (int i = 0; connected == 0 && i < 50 && peer.empty(); ++i) {
+      std::ifstream in(peer_file);
+      std::getline(in, peer);
+      if (peer.empty()) {
+        ::usleep(100000);
+      }
+    }
+    return peer;
+  }
+
   testing::TempDir dir_;
   std::string node_, pod_, ext_;
   // The pod's VPC side as vpc-cni would have reported it (an IPv6 cluster pod).
@@ -106,33 +139,8 @@ TEST_F(EgressPluginTest, Ipv4EgressIsSnatedToTheNode) {
                "'169.254.172.2 : jump snat-169-254-172-2'"),
             0);
   // A TCP connection from the pod's egress address reaches the outside as the node.
-  std::string peer_file = dir_.File("peer");
-  std::string server = "ip netns exec " + ext_ +
-                       " timeout 10 python3 -c \"import socket;s=socket.socket();"
-                       "s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1);"
-                       "s.bind(('192.0.2.2',18080));s.listen(1);c,a=s.accept();"
-                       "open('" +
-                       peer_file + "','w').write(a[0])\" &";
-  ASSERT_EQ(Sh(server), 0);
-  int connected = 1;
-  for (int i = 0; i < 50 && connected != 0; ++i) {
-    connected = Sh("ip netns exec " + pod_ +
-                   " python3 -c \"import socket;socket.create_connection(('192.0.2.2',18080),1)\""
-                   " 2>/dev/null");
-    if (connected != 0) {
-      ::usleep(100000);
-    }
-  }
-  ASSERT_EQ(connected, 0);
-  std::string peer;
-  for (int i = 0; i < 50 && peer.empty(); ++i) {
-    std::ifstream in(peer_file);
-    std::getline(in, peer);
-    if (peer.empty()) {
-      ::usleep(100000);
-    }
-  }
-  EXPECT_EQ(peer, "192.0.2.1") << "egress must be SNATed to the node address";
+  EXPECT_EQ(PeerSeenOutside("192.0.2.2", 18080), "192.0.2.1")
+      << "egress must be SNATed to the node address";
 
   json final_result = add.json;
   EXPECT_EQ(Run("CHECK", Conf(true, final_result, "192.0.2.1"), pod_).exit_code, 0);
@@ -175,33 +183,8 @@ TEST_F(EgressPluginTest, Ipv6EgressForIpv4ClusterPods) {
                "'snat to 2001:db8::1 fully-random'"),
             0);
   // A TCP connection from the pod's IPv6 egress address reaches the outside as the node.
-  std::string peer_file = dir_.File("peer6");
-  std::string server = "ip netns exec " + ext_ +
-                       " timeout 10 python3 -c \"import socket;s=socket.socket(socket.AF_INET6);"
-                       "s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1);"
-                       "s.bind(('2001:db8::2',18081));s.listen(1);c,a=s.accept();"
-                       "open('" +
-                       peer_file + "','w').write(a[0])\" &";
-  ASSERT_EQ(Sh(server), 0);
-  int connected = 1;
-  for (int i = 0; i < 50 && connected != 0; ++i) {
-    connected = Sh("ip netns exec " + pod_ +
-                   " python3 -c \"import socket;socket.create_connection(('2001:db8::2',18081),1)\""
-                   " 2>/dev/null");
-    if (connected != 0) {
-      ::usleep(100000);
-    }
-  }
-  ASSERT_EQ(connected, 0);
-  std::string peer;
-  for (int i = 0; i < 50 && peer.empty(); ++i) {
-    std::ifstream in(peer_file);
-    std::getline(in, peer);
-    if (peer.empty()) {
-      ::usleep(100000);
-    }
-  }
-  EXPECT_EQ(peer, "2001:db8::1") << "IPv6 egress must be SNATed to the node address";
+  EXPECT_EQ(PeerSeenOutside("2001:db8::2", 18081), "2001:db8::1")
+      << "IPv6 egress must be SNATed to the node address";
   EXPECT_EQ(Run("DEL", Conf(false, add.json, "2001:db8::1"), pod_).exit_code, 0);
 }
 
