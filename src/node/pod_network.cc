@@ -1,7 +1,13 @@
 #include "node/pod_network.h"
 
+#include <linux/if_addr.h>
+#include <sys/socket.h>
+
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <mutex>
+#include <thread>
 
 #include "base/log.h"
 #include "netlink/netns.h"
@@ -184,6 +190,27 @@ std::vector<Op> PodHostOps(const PodNetworkConfig& cfg, int host_veth_index) {
   return ops;
 }
 
+Result<void> WaitForNoTentativeAddresses(netlink::NetlinkOps& pod, int pod_index,
+                                         netlink::NetlinkOps& host, int host_index) {
+  constexpr auto kPoll = std::chrono::milliseconds(50);
+  constexpr int kPolls = 200;  // 10 s
+  auto tentative = [](netlink::NetlinkOps& ops, int index) -> Result<bool> {
+    ASSIGN_OR_RETURN(auto addrs, ops.ListAddresses(AF_INET6, index));
+    return std::any_of(addrs.begin(), addrs.end(),
+                       [](const netlink::Address& a) { return (a.flags & IFA_F_TENTATIVE) != 0; });
+  };
+  for (int i = 0; i < kPolls; ++i) {
+    ASSIGN_OR_RETURN(bool in_pod, tentative(pod, pod_index));
+    ASSIGN_OR_RETURN(bool on_host, tentative(host, host_index));
+    if (!in_pod && !on_host) {
+      return Ok();
+    }
+    std::this_thread::sleep_for(kPoll);
+  }
+  return MakeError(ErrorCode::kDeadlineExceeded,
+                   "IPv6 addresses of the pod veth still tentative after 10 s");
+}
+
 std::vector<netlink::SysctlSetting> HostVethSysctls(const std::string& host_veth_name,
                                                     bool ipv6_pod) {
   std::string base = "net/ipv6/conf/" + host_veth_name + "/";
@@ -302,6 +329,15 @@ Result<PodNetworkResult> SetupPodNetwork(const PodNetworkConfig& cfg, PodNetwork
   // 5. Host side in one batch.
   if (auto r = env.host->Apply(PodHostOps(cfg, host_link.index)); !r) {
     return fail(r.error().AddContext("host netns"));
+  }
+  // 6. IPv6: no address of either veth end may still be tentative when ADD returns (DAD is off
+  //    on both, so this normally passes at once; upstream polls the same way).
+  if (cfg.pod_ip.IsV6()) {
+    if (auto r =
+            WaitForNoTentativeAddresses(*env.pod, container->index, *env.host, host_link.index);
+        !r) {
+      return fail(r.error());
+    }
   }
   PodNetworkResult res;
   res.host_veth_name = cfg.host_veth_name;

@@ -13,6 +13,8 @@
 //             for IPv6 pods) before up; route
 //             <podIP>/32 dev <veth> scope link (main, replace); rule 512 to <podIP> lookup main;
 //             rule 1536 from <podIP> lookup <table> when table != main.
+// IPv6 pods:  no DAD on either end (accept_dad=0 before up), and ADD waits until no address of
+//             either end is tentative, so the pod is reachable when ADD returns.
 //
 // The "host" netns is always the calling thread's current netns.
 #pragma once
@@ -69,6 +71,10 @@ std::vector<netlink::Op> PodContainerOps(const PodNetworkConfig& cfg, int contai
                                          const net::MacAddress& host_veth_mac);
 // Ops in the host netns once the host end has index host_veth_index (link up, route, rules).
 std::vector<netlink::Op> PodHostOps(const PodNetworkConfig& cfg, int host_veth_index);
+// Polls (50 ms, up to 10 s) until neither veth end has a tentative IPv6 address.
+// kDeadlineExceeded on timeout; netlink errors as they come.
+Result<void> WaitForNoTentativeAddresses(netlink::NetlinkOps& pod, int pod_index,
+                                         netlink::NetlinkOps& host, int host_index);
 // Host veth sysctls set before it goes up (IPv6 pods: also no DAD on its link-local).
 std::vector<netlink::SysctlSetting> HostVethSysctls(const std::string& host_veth_name,
                                                     bool ipv6_pod);
