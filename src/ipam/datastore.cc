@@ -652,8 +652,12 @@ PoolStats Datastore::Stats(WallTime now) const {
     if (options_.ipv6) {
       // IPv6 pools are not counted in the IPv4 warm-pool math.
       es.ipv6_prefixes = static_cast<int>(e.v6.size());
+      for (const auto& [c, v] : e.v6) {
+        es.ipv6_assigned += v.assigned;
+      }
       if (!e.spec.is_excluded) {
         s.ipv6_prefixes += es.ipv6_prefixes;
+        s.ipv6_assigned += es.ipv6_assigned;
       }
     }
     s.total_prefixes += es.prefixes;

@@ -55,6 +55,8 @@ struct EniStats {
   // /28 prefixes with no assigned and no cooling address.
   int idle_prefixes = 0;
   int ipv6_prefixes = 0;
+  // IPv6 mode: addresses assigned from the ENI's /80 (not in total/assigned above).
+  int ipv6_assigned = 0;
   // Every IPv4 CIDR, ordered by CIDR.
   std::vector<CidrStats> cidrs;
 };
@@ -73,8 +75,10 @@ struct PoolStats {
   int idle_prefixes = 0;
   int eni_count = 0;
   int excluded_eni_count = 0;
-  // IPv6 mode: /80 prefixes held (each is practically never exhausted; not in the math above).
+  // IPv6 mode: /80 prefixes held and addresses assigned from them (each /80 is practically never
+  // exhausted; neither is in the warm-pool math above).
   int ipv6_prefixes = 0;
+  int ipv6_assigned = 0;
   bool has_trunk = false;
   bool prefix_delegation = false;
   // By device number.

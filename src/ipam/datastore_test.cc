@@ -1,8 +1,8 @@
 #include "ipam/datastore.h"
 
-#include <gtest/gtest.h>
-
 #include <set>
+
+#include <gtest/gtest.h>
 
 #include "testing/result_matchers.h"
 
@@ -14,9 +14,17 @@ namespace {
 
 using std::chrono::seconds;
 
-net::Ipv4Cidr C(const std::string& s) { return *net::Ipv4Cidr::Parse(s); }
-net::IpAddress A(const std::string& s) { return *net::IpAddress::Parse(s); }
-IpamKey K(const std::string& id) { return {"aws-cni", id, "eth0"}; }
+net::Ipv4Cidr C(const std::string& s) {
+  return *net::Ipv4Cidr::Parse(s);
+}
+
+net::IpAddress A(const std::string& s) {
+  return *net::IpAddress::Parse(s);
+}
+
+IpamKey K(const std::string& id) {
+  return {"aws-cni", id, "eth0"};
+}
 
 class DatastoreTest : public ::testing::Test {
  protected:
@@ -37,12 +45,10 @@ TEST_F(DatastoreTest, CidrValidation) {
   ASSERT_OK(ds.AddEni({.id = "eni-1"}, t0_));
   ASSERT_OK(ds.AddEni({.id = "eni-2", .device_number = 1}, t0_));
   EXPECT_ERROR_CODE(ds.AddIpv4Cidr("eni-9", C("10.0.0.1/32"), false), ErrorCode::kNotFound);
-  EXPECT_ERROR_CODE(ds.AddIpv4Cidr("eni-1", C("10.0.0.0/28"), false),
-                    ErrorCode::kInvalidArgument);
+  EXPECT_ERROR_CODE(ds.AddIpv4Cidr("eni-1", C("10.0.0.0/28"), false), ErrorCode::kInvalidArgument);
   EXPECT_ERROR_CODE(ds.AddIpv4Cidr("eni-1", C("10.0.0.1/32"), true), ErrorCode::kInvalidArgument);
   ASSERT_OK(ds.AddIpv4Cidr("eni-1", C("10.0.0.16/28"), true));
-  EXPECT_ERROR_CODE(ds.AddIpv4Cidr("eni-2", C("10.0.0.17/32"), false),
-                    ErrorCode::kAlreadyExists);
+  EXPECT_ERROR_CODE(ds.AddIpv4Cidr("eni-2", C("10.0.0.17/32"), false), ErrorCode::kAlreadyExists);
   EXPECT_ERROR_CODE(ds.AddIpv4Cidr("eni-1", C("10.0.0.16/28"), true), ErrorCode::kAlreadyExists);
 }
 
@@ -201,6 +207,13 @@ TEST_F(DatastoreTest, Ipv6AssignsFromPrefix) {
   EXPECT_EQ(c.address.ToString(), "2001:db8:0:1:2::3") << "::1 is cooling";
   ASSERT_OK_AND_ASSIGN(auto d, ds.Assign(K("d"), {}, t0_ + seconds(60)));
   EXPECT_EQ(d.address.ToString(), "2001:db8:0:1:2::1");
+  // Stats: the /80 and its assignments are counted apart from the IPv4 warm-pool figures.
+  PoolStats stats = ds.Stats(t0_ + seconds(60));
+  EXPECT_EQ(stats.ipv6_prefixes, 1);
+  EXPECT_EQ(stats.ipv6_assigned, 3);
+  EXPECT_EQ(stats.enis.at(0).ipv6_assigned, 3);
+  EXPECT_EQ(stats.total, 0);
+  EXPECT_EQ(stats.assigned, 0);
 }
 
 TEST_F(DatastoreTest, MixedModeUsesBothKinds) {
@@ -217,8 +230,8 @@ TEST_F(DatastoreTest, ManyAssignmentsAreUnique) {
   Datastore ds(Datastore::Options{.prefix_delegation = true});
   ASSERT_OK(ds.AddEni({.id = "eni-0"}, t0_));
   for (int p = 0; p < 8; ++p) {
-    ASSERT_OK(ds.AddIpv4Cidr("eni-0", net::Ipv4Cidr(net::Ipv4Address(0x0A000000u + 16 * p), 28),
-                             true));
+    ASSERT_OK(
+        ds.AddIpv4Cidr("eni-0", net::Ipv4Cidr(net::Ipv4Address(0x0A000000u + 16 * p), 28), true));
   }
   std::set<net::IpAddress> seen;
   for (int i = 0; i < 128; ++i) {

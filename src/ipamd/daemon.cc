@@ -1042,7 +1042,7 @@ void Daemon::UpdateGauges() {
   ipam::PoolStats stats = pool_->Stats();
   m.eni_allocated->Set(stats.eni_count);
   m.total_ip_addresses->Set(stats.total);
-  m.assigned_ip_addresses->Set(stats.assigned);
+  m.assigned_ip_addresses->Set(stats.assigned + stats.ipv6_assigned);
   m.total_ipv4_prefixes->Set(stats.total_prefixes);
   m.cooling_ip_addresses->Set(stats.cooling);
   std::map<metrics::LabelValues, double> per_eni;

@@ -62,8 +62,8 @@ nlohmann::json AddressJson(const std::string& address, const ipam::Assignment* a
   return {{"Address", address},
           {"IPAMKey", key},
           {"IPAMMetadata", meta},
-          {"AssignedTime", GoTimeJson(a != nullptr ? std::optional<WallTime>(a->assigned_at)
-                                                   : std::nullopt)},
+          {"AssignedTime",
+           GoTimeJson(a != nullptr ? std::optional<WallTime>(a->assigned_at) : std::nullopt)},
           {"UnassignedTime", GoTimeJson(unassigned)}};
 }
 
@@ -159,11 +159,11 @@ nlohmann::json RenderEnis(const ipam::Datastore& ds, WallTime now) {
                      {"RouteTableID", ipam::RouteTableFor(spec.device_number, spec.network_card)},
                      {"SubnetID", spec.subnet_id},
                      {"TotalIPs", es.total},
-                     {"AssignedIPs", es.assigned},
+                     {"AssignedIPs", es.assigned + es.ipv6_assigned},
                      {"CoolingIPs", es.cooling}};
   }
   return {{"TotalIPs", stats.total},
-          {"AssignedIPs", stats.assigned},
+          {"AssignedIPs", stats.assigned + stats.ipv6_assigned},
           {"CoolingIPs", stats.cooling},
           {"ENIs", enis}};
 }

@@ -6,14 +6,16 @@ ENABLE_IPv6=true ENABLE_IPv4=false ENABLE_PREFIX_DELEGATION=true, and:
  - becomes ready once the primary ENI holds one IPv6 /80 prefix, which
    `aws ec2 describe-network-interfaces` shows; no IPv4 warm pool and no second ENI appear;
  - hands pods distinct addresses inside that /80 (idempotently per container) with the main
-   route table, and takes them back;
+   route table, and takes them back; introspection, metrics and `vpcctl status` count them;
  - keeps an assignment across a SIGKILL restart (checkpoint), without a second prefix;
  - exits 0 on SIGTERM, removing its socket and keeping the checkpoint.
 """
 
 import ipaddress
+import json
 import os
 import signal
+import subprocess
 import sys
 import time
 
@@ -63,6 +65,14 @@ def test_ipv6_node():
         assert ipaddress.ip_address(again["IPAllocations"][0]["IPv6Addr"]) == got[0], again
         r = client.delete("v6-4")
         assert r["Success"] and ipaddress.ip_address(r["IPAllocations"][0]["IPv6Addr"]) == got[4], r
+        # Operators see the IPv6 assignments: introspection, metrics and vpcctl status.
+        assert d.pool()[1] == 4, d.enis()
+        e2e.wait_for(lambda: "awscni_assigned_ip_addresses 4" in d.metrics_text(), timeout=10,
+                     what="awscni_assigned_ip_addresses 4")
+        status = subprocess.run([e2e.binary("vpcctl"), "status", "--introspection-url",
+                                 d.introspection, "--output", "json"],
+                                capture_output=True, text=True, check=True)
+        assert json.loads(status.stdout)["assigned"] == 4, status.stdout
 
         # SIGKILL and restart on the same checkpoint: v6-1 keeps its address, no new prefix.
         d.restart(cleanup)
