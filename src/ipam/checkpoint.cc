@@ -284,14 +284,6 @@ std::string EncodeCheckpoint(const Checkpoint& checkpoint) {
   return EncodeSorted(allocs, cools);
 }
 
-std::string EncodeDatastoreCheckpoint(const Datastore& datastore, WallTime now) {
-  std::vector<AllocationView> allocs;
-  for (const auto& a : datastore.AssignmentRefs()) {
-    allocs.push_back({a.address, a.key, a.metadata, a.assigned_at});
-  }
-  return EncodeSorted(allocs, RunningCooldowns(datastore, now));  // both ordered by address
-}
-
 std::string CheckpointEncoder::Encode(const Datastore& datastore, WallTime now) {
   // Both are ordered by address: one merge walk that drops, keeps or (re)encodes in place.
   auto it = cache_.begin();

@@ -55,14 +55,11 @@ struct Checkpoint {
 // Serializes (always as kCheckpointVersion), allocations and cool-downs ordered by address.
 std::string EncodeCheckpoint(const Checkpoint& checkpoint);
 
-// EncodeCheckpoint(SnapshotDatastore(datastore, now)) without copying any assignment: ipamd
-// runs it under the datastore lock on every assign and release.
-std::string EncodeDatastoreCheckpoint(const Datastore& datastore, WallTime now);
-
-// EncodeDatastoreCheckpoint with memory: keeps the encoded text of every allocation and reuses it
-// while the datastore holds the same allocation (address, key, metadata and time compared), so a
-// call costs the changed allocations plus copying the rest. Not thread-safe (ipamd calls it under
-// the datastore lock).
+// EncodeCheckpoint(SnapshotDatastore(datastore, now)), byte for byte, without copying any
+// assignment and with memory: keeps the encoded text of every allocation and reuses it while the
+// datastore holds the same allocation (address, key, metadata and time compared), so a call costs
+// the changed allocations plus copying the rest. ipamd runs it on every assign and release. Not
+// thread-safe (ipamd calls it under the datastore lock).
 class CheckpointEncoder {
  public:
   std::string Encode(const Datastore& datastore, WallTime now);

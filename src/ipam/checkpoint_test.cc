@@ -55,11 +55,11 @@ TEST(Checkpoint, RoundTripsDatastore) {
 
 // ipamd's hot-path encoder writes byte for byte what the snapshot encoder writes: ordered by
 // address across ENIs, escaped names, IPv6, cool-downs.
-TEST(Checkpoint, DatastoreEncoderEqualsSnapshotEncoder) {
+TEST(Checkpoint, CachingEncoderEqualsSnapshotEncoder) {
   WallTime t0 = FromUnixNanos(1'800'000'000'000'000'000);
   WallTime now = t0 + seconds(2);
   auto check = [now](const Datastore& ds, size_t allocations, size_t cooldowns) {
-    std::string fast = EncodeDatastoreCheckpoint(ds, now);
+    std::string fast = CheckpointEncoder().Encode(ds, now);
     EXPECT_EQ(fast, EncodeCheckpoint(SnapshotDatastore(ds, now)));
     ASSERT_OK_AND_ASSIGN(Checkpoint back, DecodeCheckpoint(fast));
     EXPECT_EQ(back, SnapshotDatastore(ds, now));
@@ -89,7 +89,7 @@ TEST(Checkpoint, DatastoreEncoderEqualsSnapshotEncoder) {
 
 // The caching encoder never serves a stale allocation: after every step of a random churn
 // (addresses reused by other pods, the same pod re-assigned later, metadata changes, CIDRs
-// removed) it writes exactly what the plain encoder writes.
+// removed) it writes exactly what the snapshot encoder writes.
 TEST(Checkpoint, CachingEncoderMatchesThePlainEncoderThroughChurn) {
   WallTime t = FromUnixNanos(1'800'000'000'000'000'000);
   Datastore ds(Datastore::Options{.cooldown = std::chrono::seconds(0)});
@@ -108,13 +108,13 @@ TEST(Checkpoint, CachingEncoderMatchesThePlainEncoderThroughChurn) {
     ASSERT_OK(one.AddIpv4Cidr("eni-a", *net::Ipv4Cidr::Parse("10.0.0.9/32"), false));
     ASSERT_OK(one.Assign({"aws-cni", "a", "eth0"}, {"ns", "p", 1}, t));
     CheckpointEncoder e1;
-    ASSERT_EQ(e1.Encode(one, t), EncodeDatastoreCheckpoint(one, t));
+    ASSERT_EQ(e1.Encode(one, t), EncodeCheckpoint(SnapshotDatastore(one, t)));
     ASSERT_OK(one.Release({"aws-cni", "a", "eth0"}, t));
     ASSERT_OK(one.Assign({"aws-cni", "b", "eth0"}, {"ns", "p", 1}, t));
-    EXPECT_EQ(e1.Encode(one, t), EncodeDatastoreCheckpoint(one, t));
+    EXPECT_EQ(e1.Encode(one, t), EncodeCheckpoint(SnapshotDatastore(one, t)));
     ASSERT_OK(one.Release({"aws-cni", "b", "eth0"}, t));
     ASSERT_OK(one.Assign({"aws-cni", "b", "eth0"}, {"ns", "q", 1}, t));  // metadata only
-    EXPECT_EQ(e1.Encode(one, t), EncodeDatastoreCheckpoint(one, t));
+    EXPECT_EQ(e1.Encode(one, t), EncodeCheckpoint(SnapshotDatastore(one, t)));
   }
   std::mt19937 rng(7);
   int removed = 0;
@@ -136,7 +136,7 @@ TEST(Checkpoint, CachingEncoderMatchesThePlainEncoderThroughChurn) {
           removed = 1;
         }
     }
-    ASSERT_EQ(enc.Encode(ds, t), EncodeDatastoreCheckpoint(ds, t)) << "step " << step;
+    ASSERT_EQ(enc.Encode(ds, t), EncodeCheckpoint(SnapshotDatastore(ds, t))) << "step " << step;
   }
   EXPECT_GT(ds.AssignedCount(), 0U);
 }
