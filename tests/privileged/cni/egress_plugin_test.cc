@@ -78,6 +78,17 @@ class EgressPluginTest : public ::testing::Test {
                      conf, "/var/run/netns/" + node_);
   }
 
+  // Wires the node to the outside namespace: up0 (node_addr) <-> down0 (ext_addr), both up
+  // (IPv6 addresses without DAD). Returns the shell status.
+  int LinkOutside(const std::string& node_addr, const std::string& ext_addr) {
+    const std::string nodad = node_addr.find(':') != std::string::npos ? " nodad" : "";
+    return Sh("ip -n " + node_ + " link add up0 type veth peer name down0 netns " + ext_ +
+              " && ip -n " + node_ + " addr add " + node_addr + " dev up0" + nodad + " && ip -n " +
+              node_ + " link set up0 up && ip -n " + ext_ + " addr add " + ext_addr + " dev down0" +
+              nodad + " && ip -n " + ext_ + " link set down0 up && ip -n " + ext_ +
+              " link set lo up");
+  }
+
   // Connects from the pod to a TCP server in the outside namespace on `server_ip`; returns the
   // source address the server saw ("" when no connection was made within 5 s).
   std::string PeerSeenOutside(const std::string& server_ip, int port) {
@@ -121,11 +132,7 @@ class EgressPluginTest : public ::testing::Test {
 
 TEST_F(EgressPluginTest, Ipv4EgressIsSnatedToTheNode) {
   // node <-> outside link: the node's IPv4 is 192.0.2.1.
-  ASSERT_EQ(Sh("ip -n " + node_ + " link add up0 type veth peer name down0 netns " + ext_), 0);
-  ASSERT_EQ(Sh("ip -n " + node_ + " addr add 192.0.2.1/24 dev up0 && ip -n " + node_ +
-               " link set up0 up && ip -n " + ext_ + " addr add 192.0.2.2/24 dev down0 && ip -n " +
-               ext_ + " link set down0 up && ip -n " + ext_ + " link set lo up"),
-            0);
+  ASSERT_EQ(LinkOutside("192.0.2.1/24", "192.0.2.2/24"), 0);
   PluginRun add = Run("ADD", Conf(true, prev_v6_, "192.0.2.1"), pod_);
   ASSERT_EQ(add.exit_code, 0) << add.out << add.err;
   ASSERT_EQ(add.json["interfaces"].size(), 4u);
@@ -163,11 +170,7 @@ TEST_F(EgressPluginTest, Ipv6EgressForIpv4ClusterPods) {
       "interfaces":[{"name":"eni0123456789a"},{"name":"eth0","sandbox":"/x"}],
       "ips":[{"address":"10.0.0.5/32","interface":1}]})");
   // node <-> outside link: the node's IPv6 is 2001:db8::1.
-  ASSERT_EQ(Sh("ip -n " + node_ + " link add up0 type veth peer name down0 netns " + ext_), 0);
-  ASSERT_EQ(Sh("ip -n " + node_ + " addr add 2001:db8::1/64 dev up0 nodad && ip -n " + node_ +
-               " link set up0 up && ip -n " + ext_ + " addr add 2001:db8::2/64 dev down0 nodad" +
-               " && ip -n " + ext_ + " link set down0 up && ip -n " + ext_ + " link set lo up"),
-            0);
+  ASSERT_EQ(LinkOutside("2001:db8::1/64", "2001:db8::2/64"), 0);
   PluginRun add = Run("ADD", Conf(false, prev_v4, "2001:db8::1"), pod_);
   ASSERT_EQ(add.exit_code, 0) << add.out << add.err;
   EXPECT_EQ(add.json["interfaces"][3]["name"], "v6if0");
